@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+
+/** kombu's separator between a queue name and its priority step, and inside binding entries. */
+export const SEP = '\x06\x16';
+
+export interface KombuEnvelope {
+  body: string;
+  'content-encoding': string;
+  'content-type': string;
+  headers: Record<string, unknown>;
+  properties: {
+    delivery_mode: number;
+    delivery_info: { exchange: string; routing_key: string };
+    priority: number;
+    body_encoding: 'base64';
+    delivery_tag: string;
+    correlation_id?: string;
+    reply_to?: string;
+    expiration?: string;
+  };
+}
+
+export type UnwrapResult =
+  | { ok: true; text: string; headers: Record<string, unknown> | null }
+  | { ok: false; kind: 'bad_envelope' | 'bad_base64'; detail: string };
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Reads the JSON envelope kombu's Redis transport wraps every message in and returns the
+ * payload text (base64-decoded when `body_encoding` says so).
+ */
+export function unwrapEnvelope(raw: string): UnwrapResult {
+  let env: unknown;
+  try {
+    env = JSON.parse(raw);
+  } catch {
+    return { ok: false, kind: 'bad_envelope', detail: 'not JSON' };
+  }
+  if (env === null || typeof env !== 'object') return { ok: false, kind: 'bad_envelope', detail: 'not an object' };
+  const e = env as Partial<KombuEnvelope>;
+  if (typeof e.body !== 'string') return { ok: false, kind: 'bad_envelope', detail: 'no body' };
+  const headers = e.headers && typeof e.headers === 'object' ? e.headers : null;
+  const encoding = e.properties && typeof e.properties === 'object' ? e.properties.body_encoding : undefined;
+  if (encoding !== 'base64') return { ok: true, text: e.body, headers };
+  const body = e.body;
+  // Buffer.from(base64) silently skips bad characters, so check first (length and alphabet).
+  if (body.length % 4 !== 0 || !B64.test(body)) return { ok: false, kind: 'bad_base64', detail: `${body.length} characters` };
+  return { ok: true, text: Buffer.from(body, 'base64').toString('utf8'), headers };
+}
+
+/** Builds the envelope kombu would put on Redis for a payload (events, broadcasts, tasks). */
+export function wrapEnvelope(
+  payload: string,
+  opts: {
+    exchange: string;
+    routingKey: string;
+    headers: Record<string, unknown>;
+    deliveryMode?: number;
+    priority?: number;
+    correlationId?: string;
+    replyTo?: string;
+    expiration?: string;
+  },
+): string {
+  const properties: KombuEnvelope['properties'] = {
+    delivery_mode: opts.deliveryMode ?? 2,
+    delivery_info: { exchange: opts.exchange, routing_key: opts.routingKey },
+    priority: opts.priority ?? 0,
+    body_encoding: 'base64',
+    delivery_tag: randomUUID(),
+  };
+  if (opts.correlationId !== undefined) properties.correlation_id = opts.correlationId;
+  if (opts.replyTo !== undefined) properties.reply_to = opts.replyTo;
+  if (opts.expiration !== undefined) properties.expiration = opts.expiration;
+  const env: KombuEnvelope = {
+    body: Buffer.from(payload, 'utf8').toString('base64'),
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: opts.headers,
+    properties,
+  };
+  return JSON.stringify(env);
+}

@@ -1,0 +1,137 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { maskUrl } from '../config/config.js';
+import { AppError, describeError } from '../shared/errors.js';
+import { unwrapEnvelope, wrapEnvelope } from './kombu.js';
+import { parseRedisUrl } from './redis-url.js';
+import type {
+  BrokerAdapter,
+  BrokerStatus,
+  BrokerStatusListener,
+  EventConsumer,
+  PidboxMessage,
+} from './types.js';
+
+export interface RedisBrokerOptions {
+  url: string;
+  log: Logger;
+  /** Envelopes longer than this many characters are skipped unread. */
+  maxMessageChars: number;
+  /** Celery's `global_keyprefix` transport option; prefixes keys and channels alike. */
+  keyPrefix?: string;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Redis transport: events arrive by pub/sub (`PSUBSCRIBE /{db}.celeryev/*`), at most once and
+ * without buffering, so this connection does nothing but read and hand off. A separate
+ * connection sends commands (broadcasts, later LLEN/LPUSH).
+ */
+export class RedisBroker implements BrokerAdapter {
+  readonly kind = 'redis' as const;
+  readonly displayUrl: string;
+  readonly db: number;
+  readonly keyPrefix: string;
+  private readonly sub: Redis;
+  /** The command connection: broadcasts, queue lengths, task publishing. */
+  readonly cmd: Redis;
+  private listeners: BrokerStatusListener[] = [];
+  private started = false;
+  private stopping = false;
+  private everReady = false;
+  private status: BrokerStatus = 'connecting';
+
+  constructor(private readonly opts: RedisBrokerOptions) {
+    const { options, db } = parseRedisUrl(opts.url);
+    this.displayUrl = maskUrl(opts.url);
+    this.db = db;
+    this.keyPrefix = opts.keyPrefix ?? '';
+    const common = {
+      ...options,
+      lazyConnect: true,
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
+      maxRetriesPerRequest: null,
+      // Before start() succeeded a failure is final (one clear line at start-up); after it,
+      // reconnect with backoff forever.
+      retryStrategy: (times: number) => (this.started && !this.stopping ? Math.min(100 * 2 ** Math.min(times, 6), 5000) : null),
+    };
+    this.sub = new Redis({ ...common, connectionName: 'celeriac-events' });
+    this.cmd = new Redis({ ...common, connectionName: 'celeriac-cmd' });
+    for (const c of [this.sub, this.cmd]) {
+      c.on('error', (err: Error) => {
+        if (this.started && !this.stopping) opts.log.debug({ err: describeError(err) }, 'redis connection error');
+      });
+    }
+    this.sub.on('close', () => this.setStatus('disconnected', false));
+    this.sub.on('ready', () => {
+      const again = this.everReady;
+      this.everReady = true;
+      this.setStatus('connected', again);
+    });
+  }
+
+  /** The pub/sub channel of an exchange (and routing key), as kombu names it. */
+  channel(exchange: string, routingKey = ''): string {
+    return `${this.keyPrefix}/${this.db}.${exchange}${routingKey ? `/${routingKey}` : ''}`;
+  }
+
+  async start(consumer: EventConsumer): Promise<void> {
+    const max = this.opts.maxMessageChars;
+    this.sub.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
+      if (raw.length > max) {
+        consumer.malformed('too_large', `${raw.length} characters`);
+        return;
+      }
+      const r = unwrapEnvelope(raw);
+      if (r.ok) consumer.payload(r.text, null);
+      else consumer.malformed(r.kind, r.detail);
+    });
+    try {
+      await Promise.all([this.sub.connect(), this.cmd.connect()]);
+      await this.sub.psubscribe(this.channel('celeryev', '*'));
+    } catch (err) {
+      this.sub.disconnect();
+      this.cmd.disconnect();
+      throw new AppError('BROKER_CONNECT_FAILED', `cannot connect to broker ${this.displayUrl}: ${describeError(err)}`, { cause: err });
+    }
+    this.started = true;
+    this.opts.log.info({ broker: this.displayUrl }, 'subscribed to Celery events');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.setStatus('closed', false);
+    await Promise.allSettled([this.sub.quit(), this.cmd.quit()]);
+    this.sub.disconnect();
+    this.cmd.disconnect();
+  }
+
+  isConnected(): boolean {
+    return this.status === 'connected' && this.cmd.status === 'ready';
+  }
+
+  onStatus(listener: BrokerStatusListener): void {
+    this.listeners.push(listener);
+  }
+
+  ackUpTo(): void {
+    // pub/sub has nothing to acknowledge
+  }
+
+  async broadcast(msg: PidboxMessage, clock: number): Promise<void> {
+    const env = wrapEnvelope(JSON.stringify(msg), {
+      exchange: 'celery.pidbox',
+      routingKey: '',
+      headers: { clock, expires: Date.now() / 1000 + 10 },
+    });
+    await this.cmd.publish(this.channel('celery.pidbox'), env);
+  }
+
+  private setStatus(status: BrokerStatus, reconnected: boolean): void {
+    if (this.status === status || this.status === 'closed') return;
+    this.status = status;
+    if (this.started || status === 'connected') {
+      for (const l of this.listeners) l(status, { reconnected });
+    }
+  }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { helpText, parseConfig } from './config/config.js';
+import { startRuntime } from './runtime.js';
+import { describeError, isAppError } from './shared/errors.js';
+import { createLogger } from './shared/log.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Start-up failures are one clear line on stderr and exit code 2 (config) or 1 (anything else). */
+function die(err: unknown): never {
+  const msg = describeError(err);
+  process.stderr.write(`celeriac: ${msg}\n`);
+  process.exit(isAppError(err) && err.code === 'CONFIG_INVALID' ? 2 : 1);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    die(err);
+  }
+  if (parsed.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (parsed.version) {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const config = parsed.config!;
+  const log = createLogger(config.logLevel);
+  let runtime;
+  try {
+    runtime = await startRuntime(config, log);
+  } catch (err) {
+    die(err);
+  }
+  process.stdout.write(`Celeriac ${version()} serving ${runtime.url} (broker ${runtime.broker.displayUrl}, store ${runtime.store.kind})\n`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: flushing pending events');
+    runtime
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err: describeError(err) }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('unhandledRejection', (err) => log.error({ err: describeError(err) }, 'unhandled rejection'));
+}
+
+void main();

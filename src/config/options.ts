@@ -1,0 +1,114 @@
+/**
+ * The table of every setting Celeriac accepts. Each is a flag (`--name value` or `--name=value`),
+ * an environment variable (`CELERIAC_NAME`, dashes as underscores) and has one default here.
+ * Flower's spellings (`--enable_events`, `--inspect_timeout`, ...) are accepted because underscores
+ * and dashes are treated alike.
+ */
+export type OptionKind = 'string' | 'int' | 'number' | 'bool';
+
+export interface OptionSpec {
+  kind: OptionKind;
+  default?: string | number | boolean;
+  help: string;
+  /** Extra environment variables read when CELERIAC_* is not set (first wins). */
+  env?: string[];
+  /** Other flag names meaning the same (Flower's). */
+  aliases?: string[];
+  /** Never printed: masked in logs and in the effective-config dump. */
+  secret?: boolean;
+  min?: number;
+  max?: number;
+}
+
+export const OPTIONS = {
+  broker: {
+    kind: 'string',
+    help: 'Broker URL: redis://, rediss://, redis+socket://, amqp://, amqps://',
+    env: ['CELERY_BROKER_URL', 'BROKER_URL'],
+    secret: true,
+  },
+  port: { kind: 'int', default: 5555, help: 'HTTP port (0 picks a free one)', min: 0, max: 65535 },
+  address: { kind: 'string', default: '127.0.0.1', help: 'Address to bind the HTTP server to' },
+  db: {
+    kind: 'string',
+    default: './celeriac.db',
+    help: 'Store: a SQLite file path, or a postgres:// URL',
+    env: ['DATABASE_URL'],
+    secret: true,
+  },
+  'log-level': {
+    kind: 'string',
+    default: 'info',
+    help: 'trace, debug, info, warn, error, fatal or silent',
+    aliases: ['logging'],
+  },
+  'instance-name': {
+    kind: 'string',
+    default: '',
+    help: 'Name of this Celeriac instance (default: hostname). Names the RabbitMQ event queue',
+  },
+  'enable-events': {
+    kind: 'bool',
+    default: true,
+    help: 'Broadcast enable_events periodically so workers started without -E send task events',
+  },
+  'enable-events-interval': {
+    kind: 'number',
+    default: 5,
+    help: 'Seconds between enable_events broadcasts',
+    min: 0.5,
+  },
+  'max-event-bytes': {
+    kind: 'int',
+    default: 524288,
+    help: 'Broker messages larger than this are counted as malformed and skipped',
+    min: 1024,
+  },
+  'max-field-bytes': {
+    kind: 'int',
+    default: 65536,
+    help: 'args, kwargs, result and traceback longer than this are cut when stored',
+    min: 256,
+  },
+  'flush-interval': {
+    kind: 'int',
+    default: 100,
+    help: 'Milliseconds between store write batches',
+    min: 5,
+    max: 10000,
+  },
+  'batch-size': { kind: 'int', default: 5000, help: 'Events per store write batch at most', min: 1 },
+  'max-pending-events': {
+    kind: 'int',
+    default: 1000000,
+    help: 'Events accepted but not yet stored, at most; beyond it events are dropped and counted',
+    min: 1000,
+  },
+  'finished-cache-size': {
+    kind: 'int',
+    default: 20000,
+    help: 'Recently finished tasks remembered in memory so late events merge correctly',
+    min: 0,
+  },
+  'inspect-timeout': {
+    kind: 'number',
+    default: 1000,
+    help: 'Milliseconds to wait for worker replies to inspect/control commands',
+    min: 10,
+  },
+  'broker-heartbeat': { kind: 'int', default: 60, help: 'AMQP heartbeat in seconds (0 = off)', min: 0 },
+  'event-queue': {
+    kind: 'string',
+    default: '',
+    help: 'RabbitMQ: name of the durable event queue (default celeriac.events.<instance-name>)',
+  },
+  'event-queue-expires': {
+    kind: 'number',
+    default: 3600,
+    help: 'RabbitMQ: seconds an unused event queue survives (covers restarts and outages)',
+    min: 1,
+  },
+  prefetch: { kind: 'int', default: 2000, help: 'RabbitMQ: unacknowledged event messages at most', min: 1 },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;

@@ -1,0 +1,166 @@
+import type { Logger } from 'pino';
+import type { BrokerAdapter, EventConsumer } from '../broker/types.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { LiveState } from '../state/live.js';
+import type { CeleryEvent, Worker } from '../state/types.js';
+import type { Store } from '../store/types.js';
+import { decodePayload, type DecodeSink, type MalformedKind } from './decode.js';
+import { FlowerMetrics } from './flower-metrics.js';
+
+export interface IngestOptions {
+  maxEventBytes: number;
+  flushIntervalMs: number;
+  batchSize: number;
+  maxPendingMessages: number;
+}
+
+interface Batch {
+  payloads: string[];
+  workers: Worker[];
+  ackToken: number | null;
+}
+
+/**
+ * The hot path: broker message → decode → live state → batched store write.
+ * `payload()` runs on the broker's receive callback and only decodes, merges in memory and
+ * appends the raw text to the current batch; a timer hands batches to the store one at a
+ * time. A failed write is retried (never dropped); only when more than maxPendingMessages
+ * are waiting are new messages dropped, and counted.
+ */
+export class Ingestor implements EventConsumer {
+  private current: Batch = { payloads: [], workers: [], ackToken: null };
+  private queue: Batch[] = [];
+  private pendingMessages = 0;
+  private dirtyWorkers = new Map<string, Worker>();
+  private writing = false;
+  private timer: NodeJS.Timeout | null = null;
+  private retryDelay = 0;
+  private flushWaiters: (() => void)[] = [];
+  private readonly malformedSeen = new Set<string>();
+  private readonly flower: FlowerMetrics;
+  private readonly sink: DecodeSink;
+  private decodedEvents = 0;
+  /** Time of the last valid event (epoch ms), for /readyz and the dashboard. */
+  lastEventAt = 0;
+
+  constructor(
+    private readonly deps: { state: LiveState; store: Store; broker: BrokerAdapter; metrics: Metrics; log: Logger },
+    private readonly opts: IngestOptions,
+  ) {
+    this.flower = new FlowerMetrics(deps.metrics);
+    deps.state.subscribe({ worker: (w) => this.dirtyWorkers.set(w.hostname, w) });
+    this.sink = {
+      event: (ev: CeleryEvent) => {
+        this.decodedEvents++;
+        const task = deps.state.apply(ev);
+        this.flower.observe(ev, task);
+      },
+      malformed: (kind: MalformedKind, detail: string) => this.malformed(kind, detail),
+    };
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.flush(), this.opts.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  payload(text: string, ackToken: number | null): void {
+    const m = this.deps.metrics;
+    m.messagesReceived.inc();
+    if (this.pendingMessages >= this.opts.maxPendingMessages) {
+      m.eventsDropped.inc();
+      if (ackToken !== null) this.current.ackToken = ackToken;
+      return;
+    }
+    const before = this.decodedEvents;
+    decodePayload(text, this.opts.maxEventBytes, this.sink);
+    const n = this.decodedEvents - before;
+    if (n > 0) {
+      m.eventsReceived.inc(n);
+      this.lastEventAt = Date.now();
+      this.current.payloads.push(text);
+      this.pendingMessages++;
+    }
+    if (ackToken !== null) this.current.ackToken = ackToken;
+    if (this.current.payloads.length >= this.opts.batchSize) this.flush();
+  }
+
+  malformed(kind: MalformedKind, detail: string): void {
+    this.deps.metrics.malformed.inc({ kind });
+    if (!this.malformedSeen.has(kind)) {
+      this.malformedSeen.add(kind);
+      this.deps.log.warn({ kind, detail }, 'skipping malformed broker message (logged once per kind; see celeriac_malformed_messages_total)');
+    }
+  }
+
+  /** Number of event messages accepted but not yet stored. */
+  get pending(): number {
+    return this.pendingMessages;
+  }
+
+  /** Moves the current batch to the write queue and starts a write if none is running. */
+  flush(): void {
+    const c = this.current;
+    if (this.dirtyWorkers.size > 0) {
+      c.workers = [...this.dirtyWorkers.values()].map((w) => ({ ...w }));
+      this.dirtyWorkers.clear();
+    }
+    if (c.payloads.length > 0 || c.workers.length > 0 || c.ackToken !== null) {
+      this.queue.push(c);
+      this.current = { payloads: [], workers: [], ackToken: null };
+    }
+    this.deps.metrics.pendingWrites.set(this.pendingMessages);
+    this.deps.metrics.inflightTasks.set(this.deps.state.inflight.size);
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing || this.retryDelay > 0) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const b = this.queue[0]!;
+        const t0 = performance.now();
+        try {
+          const r = await this.deps.store.write({ payloads: b.payloads, workers: b.workers });
+          this.deps.metrics.writeBatches.observe((performance.now() - t0) / 1000);
+          this.deps.metrics.eventsStored.inc(r.inserted);
+          if (r.duplicates) this.deps.metrics.eventsDuplicate.inc(r.duplicates);
+        } catch (err) {
+          this.deps.metrics.writeErrors.inc();
+          this.retryDelay = Math.min(this.retryDelay ? this.retryDelay * 2 : 100, 5000);
+          this.deps.log.error({ err: err instanceof Error ? err.message : String(err), retryInMs: this.retryDelay }, 'store write failed; will retry');
+          setTimeout(() => {
+            this.retryDelay = 0;
+            void this.drain();
+          }, this.retryDelay).unref();
+          return;
+        }
+        this.retryDelay = 0;
+        this.queue.shift();
+        this.pendingMessages -= b.payloads.length;
+        if (b.ackToken !== null) this.deps.broker.ackUpTo(b.ackToken);
+      }
+    } finally {
+      this.writing = false;
+    }
+    if (this.queue.length === 0 && this.current.payloads.length === 0) {
+      const w = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  /** Flushes everything accepted so far and waits until it is stored. */
+  async drainAll(timeoutMs = 30000): Promise<boolean> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const done = new Promise<boolean>((res) => {
+      this.flushWaiters.push(() => res(true));
+      setTimeout(() => res(false), timeoutMs).unref();
+    });
+    this.flush();
+    if (!this.writing && this.queue.length === 0) return true;
+    return done;
+  }
+}

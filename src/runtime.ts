@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.js';
+import { createBroker } from './broker/index.js';
+import type { BrokerAdapter } from './broker/types.js';
+import type { Config } from './config/config.js';
+import { Wakeup } from './control/wakeup.js';
+import { Ingestor } from './ingest/pipeline.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
+import { LiveState } from './state/live.js';
+import { cutter } from './store/rows.js';
+import { createStore } from './store/index.js';
+import type { Store } from './store/types.js';
+
+/** Tasks loaded back into the live model at start-up, at most (newest unfinished first). */
+const SEED_LIMIT = 50000;
+
+export interface Runtime {
+  config: Config;
+  store: Store;
+  state: LiveState;
+  broker: BrokerAdapter;
+  metrics: Metrics;
+  ingestor: Ingestor;
+  http: FastifyInstance;
+  /** The address the HTTP server listens on, e.g. http://127.0.0.1:5555 */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything in order: store (migrated) → live model seeded from it → broker
+ * subscription → HTTP. Stopping goes the other way and flushes every accepted event first.
+ */
+export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const store = createStore(config);
+  await store.open();
+  const state = new LiveState({ finishedCacheSize: config.finishedCacheSize, cut: cutter(config.maxFieldBytes) });
+  state.seedWorkers(await store.listWorkers());
+  state.seed(await store.unfinishedTasks(SEED_LIMIT));
+  const metrics = createMetrics();
+  let broker: BrokerAdapter;
+  try {
+    broker = createBroker(config, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const ingestor = new Ingestor(
+    { state, store, broker, metrics, log: log.child({ mod: 'ingest' }) },
+    {
+      maxEventBytes: config.maxEventBytes,
+      flushIntervalMs: config.flushInterval,
+      batchSize: config.batchSize,
+      maxPendingMessages: config.maxPendingEvents,
+    },
+  );
+  const wakeup = new Wakeup(broker, state, log.child({ mod: 'wakeup' }));
+  broker.onStatus((status, info) => {
+    metrics.brokerConnected.set(status === 'connected' ? 1 : 0);
+    if (status === 'connected' && info.reconnected) {
+      metrics.brokerReconnects.inc();
+      log.info({ broker: broker.displayUrl }, 'reconnected to broker');
+      void wakeup.kick();
+    } else if (status === 'disconnected') {
+      log.warn({ broker: broker.displayUrl }, 'lost broker connection; reconnecting');
+    }
+  });
+  ingestor.start();
+  try {
+    await broker.start(ingestor);
+  } catch (err) {
+    await ingestor.drainAll(5000);
+    await store.close();
+    throw err;
+  }
+  metrics.brokerConnected.set(1);
+  await wakeup.kick();
+  if (config.enableEvents) wakeup.startEnableEvents(config.enableEventsInterval);
+
+  const http = await buildApp({ config, store, state, broker, metrics, ingestor, log: log.child({ mod: 'http' }) });
+  let url: string;
+  try {
+    url = await http.listen({ host: config.address, port: config.port });
+  } catch (err) {
+    wakeup.stop();
+    await broker.stop();
+    await ingestor.drainAll(5000);
+    await store.close();
+    throw err;
+  }
+  log.info({ url, broker: broker.displayUrl, store: store.kind }, 'celeriac is serving');
+
+  let stopped = false;
+  return {
+    config, store, state, broker, metrics, ingestor, http, url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      wakeup.stop();
+      await http.close();
+      await broker.stop();
+      const flushed = await ingestor.drainAll(30000);
+      if (!flushed) log.error({ pending: ingestor.pending }, 'gave up flushing pending events at shutdown');
+      await store.close();
+    },
+  };
+}

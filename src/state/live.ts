@@ -1,0 +1,158 @@
+import { applyTaskEvent, emptyTask, TERMINAL_STATES } from './merge.js';
+import type { CeleryEvent, Task, Worker } from './types.js';
+
+export interface LiveStateOptions {
+  /** How many recently finished tasks to remember, so that late events merge correctly. */
+  finishedCacheSize: number;
+  /** Shortens long text fields (args, result, traceback ...). */
+  cut?: (s: string) => string;
+  now?: () => number;
+}
+
+export interface LiveListener {
+  task?(task: Task, ev: CeleryEvent): void;
+  worker?(worker: Worker, ev: CeleryEvent): void;
+}
+
+/**
+ * The live model: every known worker and every unfinished task, in memory. Finished tasks
+ * leave it (history lives in the store) but a bounded set of them is remembered so that an
+ * event arriving after the terminal one does not resurrect the task as in flight.
+ */
+export class LiveState {
+  readonly workers = new Map<string, Worker>();
+  readonly inflight = new Map<string, Task>();
+  private readonly finished = new Map<string, Task>();
+  private listeners: LiveListener[] = [];
+  /** Celeriac's own Lamport clock (celery-wire.md §4.4). */
+  clock = 0;
+  private readonly cut: (s: string) => string;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: LiveStateOptions) {
+    this.cut = opts.cut ?? ((s) => s);
+    this.now = opts.now ?? (() => Date.now() / 1000);
+  }
+
+  subscribe(l: LiveListener): () => void {
+    this.listeners.push(l);
+    return () => {
+      this.listeners = this.listeners.filter((x) => x !== l);
+    };
+  }
+
+  /** Seeds the in-flight map (at start-up, from the store's unfinished tasks). */
+  seed(tasks: Iterable<Task>): void {
+    for (const t of tasks) if (!TERMINAL_STATES.has(t.state)) this.inflight.set(t.uuid, t);
+  }
+
+  seedWorkers(workers: Iterable<Worker>): void {
+    for (const w of workers) this.workers.set(w.hostname, w);
+  }
+
+  /** Applies one decoded event. Returns the task it touched, if it was a task event. */
+  apply(ev: CeleryEvent): Task | null {
+    const c = ev.clock;
+    // task-sent comes from clients that never sync their clocks: it does not move ours.
+    if (typeof c === 'number' && ev.type !== 'task-sent') this.clock = (c > this.clock ? c : this.clock) + 1;
+    if (ev.type.charCodeAt(0) === 119 /* w */) {
+      this.applyWorker(ev);
+      return null;
+    }
+    const task = this.applyTask(ev);
+    if (ev.type !== 'task-sent') this.touchWorker(ev);
+    return task;
+  }
+
+  private applyTask(ev: CeleryEvent): Task {
+    const uuid = ev.uuid!;
+    let task = this.inflight.get(uuid);
+    let wasFinished = false;
+    if (!task) {
+      task = this.finished.get(uuid);
+      if (task) wasFinished = true;
+      else task = emptyTask(uuid, ev.timestamp);
+    }
+    applyTaskEvent(task, ev, this.cut);
+    const done = TERMINAL_STATES.has(task.state);
+    if (done) {
+      if (!wasFinished) {
+        this.inflight.delete(uuid);
+        this.rememberFinished(task);
+      }
+    } else {
+      if (wasFinished) this.finished.delete(uuid);
+      this.inflight.set(uuid, task);
+    }
+    for (const l of this.listeners) l.task?.(task, ev);
+    return task;
+  }
+
+  private rememberFinished(task: Task): void {
+    const max = this.opts.finishedCacheSize;
+    if (max <= 0) return;
+    this.finished.set(task.uuid, task);
+    if (this.finished.size > max) {
+      const oldest = this.finished.keys().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
+  }
+
+  /** Drops tasks from the in-flight map (e.g. the store says they finished meanwhile). */
+  forget(uuid: string): void {
+    this.inflight.delete(uuid);
+  }
+
+  private getWorker(hostname: string, ts: number): Worker {
+    let w = this.workers.get(hostname);
+    if (!w) {
+      w = {
+        hostname, status: 'online', freq: 2, pid: null, clock: 0, active: 0, processed: 0, loadavg: null,
+        sw_ident: null, sw_ver: null, sw_sys: null, last_heartbeat: null, last_event: null,
+        online_at: null, offline_at: null, first_seen: ts,
+      };
+      this.workers.set(hostname, w);
+    }
+    return w;
+  }
+
+  private applyWorker(ev: CeleryEvent): void {
+    const w = this.getWorker(ev.hostname, ev.timestamp);
+    const now = this.now();
+    if (typeof ev.pid === 'number') w.pid = ev.pid;
+    if (typeof ev.clock === 'number') w.clock = ev.clock;
+    if (typeof ev.sw_ident === 'string') w.sw_ident = ev.sw_ident;
+    if (typeof ev.sw_ver === 'string') w.sw_ver = ev.sw_ver;
+    if (typeof ev.sw_sys === 'string') w.sw_sys = ev.sw_sys;
+    w.last_event = ev.timestamp;
+    if (ev.type === 'worker-offline') {
+      w.status = 'offline';
+      w.offline_at = ev.timestamp;
+      w.active = 0;
+    } else {
+      // The reply to a `heartbeat` broadcast carries freq 5 and no counters (celery-wire.md §4.2).
+      const isKick = ev.active === undefined && ev.processed === undefined;
+      if (typeof ev.freq === 'number' && ev.freq > 0 && !isKick) w.freq = ev.freq;
+      if (typeof ev.active === 'number') w.active = ev.active;
+      if (typeof ev.processed === 'number') w.processed = ev.processed;
+      if (Array.isArray(ev.loadavg)) w.loadavg = ev.loadavg;
+      if (ev.type === 'worker-online' || w.status !== 'online') {
+        w.online_at = ev.timestamp;
+        w.status = 'online';
+      }
+      w.last_heartbeat = now;
+    }
+    for (const l of this.listeners) l.worker?.(w, ev);
+  }
+
+  /** Task events prove their worker is alive, like heartbeats (as Celery's state does). */
+  private touchWorker(ev: CeleryEvent): void {
+    const w = this.getWorker(ev.hostname, ev.timestamp);
+    w.last_heartbeat = this.now();
+    w.last_event = ev.timestamp;
+    if (w.status !== 'online') {
+      w.status = 'online';
+      w.online_at = ev.timestamp;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import type { CeleryEvent, Task } from './types.js';
+
+/**
+ * Task state precedence (higher wins), as celery.events.state orders it:
+ * SUCCESS > FAILURE > custom/unknown > REVOKED > STARTED > RECEIVED > RETRY > PENDING,
+ * with one deliberate difference: Celery ranks REJECTED below RECEIVED, so an acks_late task
+ * rejected after it started stays STARTED forever in Flower. Here REJECTED outranks STARTED
+ * and is terminal. RETRY is special: it neither loses nor wins by rank, the newer event decides.
+ */
+const RANK: Record<string, number> = {
+  PENDING: 0,
+  RETRY: 1,
+  RECEIVED: 2,
+  STARTED: 3,
+  REJECTED: 4,
+  REVOKED: 5,
+  FAILURE: 7,
+  SUCCESS: 8,
+};
+export const CUSTOM_RANK = 6;
+export const rankOf = (state: string): number => RANK[state] ?? CUSTOM_RANK;
+
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+
+const EVENT_STATE: Record<string, string> = {
+  'task-sent': 'PENDING',
+  'task-received': 'RECEIVED',
+  'task-started': 'STARTED',
+  'task-succeeded': 'SUCCESS',
+  'task-failed': 'FAILURE',
+  'task-retried': 'RETRY',
+  'task-revoked': 'REVOKED',
+  'task-rejected': 'REJECTED',
+};
+
+/** Maps a task event type to the state it announces (`task-xyz` → `XYZ` for custom ones). */
+export function stateOfEvent(type: string): string {
+  return EVENT_STATE[type] ?? type.slice(5).toUpperCase().replace(/-/g, '_');
+}
+
+/** The per-type timestamp column an event writes (received, started, ...), if any. */
+const TIME_FIELD: Record<string, keyof Task> = {
+  'task-sent': 'sent',
+  'task-received': 'received',
+  'task-started': 'started',
+  'task-succeeded': 'succeeded',
+  'task-failed': 'failed',
+  'task-retried': 'retried',
+  'task-revoked': 'revoked',
+  'task-rejected': 'rejected',
+};
+export const timeFieldOf = (type: string) => TIME_FIELD[type];
+export const isTerminalEvent = (type: string) =>
+  type === 'task-succeeded' || type === 'task-failed' || type === 'task-revoked' || type === 'task-rejected';
+
+/**
+ * Does an event announcing `newState` at `newTs` replace `curState` set at `curTs`?
+ * Higher rank wins; equal rank: the newer wins; if either is RETRY the newer wins.
+ * Deciding by the pair alone (not by arrival order) makes the merge order-independent,
+ * so out-of-order and duplicate events never move a task backwards and two Celeriac
+ * instances writing the same events agree.
+ */
+export function replacesState(newState: string, newTs: number, curState: string, curTs: number): boolean {
+  if (newState === 'RETRY' || curState === 'RETRY') return newTs >= curTs;
+  const a = rankOf(newState);
+  const b = rankOf(curState);
+  return a > b || (a === b && newTs >= curTs);
+}
+
+const maxN = (a: number | null, b: number | null | undefined) => (b == null ? a : a == null ? b : a > b ? a : b);
+const pick = <T>(incoming: T | null | undefined, current: T | null): T | null => (incoming == null ? current : incoming);
+
+export function emptyTask(uuid: string, ts: number): Task {
+  return {
+    uuid, name: null, state: 'PENDING', timestamp: 0, args: null, kwargs: null, result: null,
+    exception: null, traceback: null, worker: null, client: null, queue: null, exchange: null,
+    routing_key: null, root_id: null, parent_id: null, retries: 0, eta: null, expires: null,
+    sent: null, received: null, started: null, succeeded: null, failed: null, retried: null,
+    revoked: null, rejected: null, finished: null, seen_at: ts, runtime: null, terminated: null,
+    signum: null, expired: null, requeue: null, clock: 0,
+  };
+}
+
+/**
+ * Folds one task event into a task, in place. `cut` shortens long text fields.
+ * The same rules are written in SQL by the stores (see store/*\/upsert) so that a merge
+ * done in memory and one done against a stored row give the same task.
+ */
+export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => string = (s) => s): void {
+  const type = ev.type;
+  const ts = ev.timestamp;
+  const state = stateOfEvent(type);
+  // A new task starts as PENDING at time 0, which every event replaces.
+  if (replacesState(state, ts, task.state, task.timestamp)) {
+    task.state = state;
+    task.timestamp = ts;
+  }
+  if (ts < task.seen_at) task.seen_at = ts;
+  const tf = TIME_FIELD[type];
+  if (tf) (task as unknown as Record<string, number | null>)[tf] = maxN(task[tf] as number | null, ts);
+  if (isTerminalEvent(type)) task.finished = maxN(task.finished, ts);
+  if (typeof ev.clock === 'number' && ev.clock > task.clock) task.clock = ev.clock;
+
+  if (type === 'task-sent') task.client = ev.hostname;
+  else task.worker = ev.hostname;
+
+  task.name = pick(ev.name, task.name);
+  if (ev.args != null) task.args = cut(String(ev.args));
+  if (ev.kwargs != null) task.kwargs = cut(String(ev.kwargs));
+  if (ev.result != null) task.result = cut(String(ev.result));
+  if (ev.exception != null) task.exception = cut(String(ev.exception));
+  if (ev.traceback != null) task.traceback = cut(String(ev.traceback));
+  task.queue = pick(ev.queue, task.queue);
+  task.exchange = pick(ev.exchange, task.exchange);
+  task.routing_key = pick(ev.routing_key, task.routing_key);
+  task.root_id = pick(ev.root_id, task.root_id);
+  task.parent_id = pick(ev.parent_id, task.parent_id);
+  if (typeof ev.retries === 'number' && ev.retries > task.retries) task.retries = ev.retries;
+  task.eta = pick(ev.eta, task.eta);
+  task.expires = pick(ev.expires, task.expires);
+  if (typeof ev.runtime === 'number') task.runtime = ev.runtime;
+  if (type === 'task-revoked') {
+    task.terminated = pick(ev.terminated, task.terminated);
+    task.signum = pick(ev.signum, task.signum);
+    task.expired = pick(ev.expired, task.expired);
+  }
+  if (type === 'task-rejected') task.requeue = pick(ev.requeue, task.requeue);
+}
+
+/** The exception class name from its repr: "ValueError('x')" → "ValueError". */
+export function exceptionType(exception: string | null): string | null {
+  if (!exception) return null;
+  const m = /^([A-Za-z_][\w.]*)\s*\(/.exec(exception);
+  return m ? m[1]! : null;
+}
+
+/** Seconds between receipt (or sending) and start: the time the task waited in the queue. */
+export function queueWait(t: Pick<Task, 'started' | 'received' | 'sent' | 'eta'>): number | null {
+  if (t.started == null || t.eta) return null;
+  const from = t.received ?? t.sent;
+  return from == null ? null : Math.max(0, t.started - from);
+}

@@ -1,0 +1,158 @@
+import { decodePayload } from '../ingest/decode.js';
+import { applyTaskEvent, emptyTask, exceptionType, rankOf } from '../state/merge.js';
+import type { CeleryEvent, Task, Worker } from '../state/types.js';
+
+/** Fields of an event that are its identity rather than its data. */
+const IDENTITY = new Set(['uuid', 'timestamp', 'type', 'hostname', 'clock', 'utcoffset', 'pid', 'local_received']);
+
+export interface EventRow {
+  uuid: string;
+  timestamp: number;
+  type: string;
+  hostname: string;
+  clock: number;
+  data: string | null;
+}
+
+export function cutter(maxChars: number): (s: string) => string {
+  return (s) => (s.length > maxChars ? `${s.slice(0, maxChars)}…` : s);
+}
+
+/** The stored form of an event: identity columns plus the rest as JSON text. */
+export function eventRow(ev: CeleryEvent, cut: (s: string) => string): EventRow {
+  let data: Record<string, unknown> | null = null;
+  for (const k in ev) {
+    if (IDENTITY.has(k)) continue;
+    const v = ev[k];
+    if (v === undefined) continue;
+    (data ??= {})[k] = typeof v === 'string' ? cut(v) : v;
+  }
+  return {
+    uuid: ev.uuid!,
+    timestamp: ev.timestamp,
+    type: ev.type,
+    hostname: ev.hostname,
+    clock: typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0,
+    data: data ? JSON.stringify(data) : null,
+  };
+}
+
+export interface DecodedBatch {
+  /** Task events in arrival order. */
+  events: CeleryEvent[];
+}
+
+/** Decodes a batch's payloads into task events (worker events are stored from the live model). */
+export function decodeTaskEvents(payloads: string[], maxBytes: number): CeleryEvent[] {
+  const events: CeleryEvent[] = [];
+  const sink = {
+    event(ev: CeleryEvent) {
+      if (ev.type.charCodeAt(0) === 116 /* t */) events.push(ev);
+    },
+    malformed() {
+      // already counted by the ingest pipeline, which ran the same decoder
+    },
+  };
+  for (const p of payloads) decodePayload(p, maxBytes, sink);
+  return events;
+}
+
+/** Folds events of the same task together (same rules as the SQL upsert), one row per task. */
+export function foldTasks(events: CeleryEvent[], cut: (s: string) => string): Map<string, Task> {
+  const tasks = new Map<string, Task>();
+  for (const ev of events) {
+    let t = tasks.get(ev.uuid!);
+    if (!t) {
+      t = emptyTask(ev.uuid!, ev.timestamp);
+      tasks.set(ev.uuid!, t);
+    }
+    applyTaskEvent(t, ev, cut);
+  }
+  return tasks;
+}
+
+const b = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
+
+/** A task as the row parameters of the task upsert. */
+export function taskParams(t: Task): Record<string, unknown> {
+  return {
+    ...t,
+    rank: rankOf(t.state),
+    exception_type: exceptionType(t.exception),
+    terminated: b(t.terminated),
+    expired: b(t.expired),
+    requeue: b(t.requeue),
+  };
+}
+
+export function workerParams(w: Worker): Record<string, unknown> {
+  return { ...w, loadavg: w.loadavg ? JSON.stringify(w.loadavg) : null };
+}
+
+const bool = (v: unknown) => (v === null || v === undefined ? null : Boolean(v));
+
+/** A stored task row back into a Task. */
+export function rowToTask(r: Record<string, unknown>): Task {
+  return {
+    uuid: r.uuid as string,
+    name: (r.name as string) ?? null,
+    state: r.state as string,
+    timestamp: Number(r.timestamp),
+    args: (r.args as string) ?? null,
+    kwargs: (r.kwargs as string) ?? null,
+    result: (r.result as string) ?? null,
+    exception: (r.exception as string) ?? null,
+    traceback: (r.traceback as string) ?? null,
+    worker: (r.worker as string) ?? null,
+    client: (r.client as string) ?? null,
+    queue: (r.queue as string) ?? null,
+    exchange: (r.exchange as string) ?? null,
+    routing_key: (r.routing_key as string) ?? null,
+    root_id: (r.root_id as string) ?? null,
+    parent_id: (r.parent_id as string) ?? null,
+    retries: Number(r.retries ?? 0),
+    eta: (r.eta as string) ?? null,
+    expires: (r.expires as string) ?? null,
+    sent: num(r.sent),
+    received: num(r.received),
+    started: num(r.started),
+    succeeded: num(r.succeeded),
+    failed: num(r.failed),
+    retried: num(r.retried),
+    revoked: num(r.revoked),
+    rejected: num(r.rejected),
+    finished: num(r.finished),
+    seen_at: Number(r.seen_at),
+    runtime: num(r.runtime),
+    terminated: bool(r.terminated),
+    signum: num(r.signum),
+    expired: bool(r.expired),
+    requeue: bool(r.requeue),
+    clock: Number(r.clock ?? 0),
+  };
+}
+
+export function rowToWorker(r: Record<string, unknown>): Worker {
+  return {
+    hostname: r.hostname as string,
+    status: r.status as Worker['status'],
+    freq: Number(r.freq),
+    pid: num(r.pid),
+    clock: Number(r.clock ?? 0),
+    active: Number(r.active ?? 0),
+    processed: Number(r.processed ?? 0),
+    loadavg: typeof r.loadavg === 'string' ? (JSON.parse(r.loadavg) as number[]) : ((r.loadavg as number[] | null) ?? null),
+    sw_ident: (r.sw_ident as string) ?? null,
+    sw_ver: (r.sw_ver as string) ?? null,
+    sw_sys: (r.sw_sys as string) ?? null,
+    last_heartbeat: num(r.last_heartbeat),
+    last_event: num(r.last_event),
+    online_at: num(r.online_at),
+    offline_at: num(r.offline_at),
+    first_seen: Number(r.first_seen),
+  };
+}
+
+function num(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}

@@ -1,0 +1,46 @@
+/**
+ * The SQLite statements of the write path. The task upsert is the SQL twin of
+ * state/merge.ts `applyTaskEvent`: an incoming event replaces state/timestamp only when
+ * `replacesState` says so, time columns keep their maximum, seen_at its minimum, and
+ * other fields take the newest non-null value.
+ */
+export const TASK_COLUMNS = [
+  'uuid', 'name', 'state', 'rank', 'timestamp', 'args', 'kwargs', 'result', 'exception', 'exception_type',
+  'traceback', 'worker', 'client', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'retries',
+  'eta', 'expires', 'sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected',
+  'finished', 'seen_at', 'runtime', 'terminated', 'signum', 'expired', 'requeue', 'clock',
+] as const;
+
+const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN excluded.timestamp >= tasks.timestamp
+  ELSE excluded.rank > tasks.rank OR (excluded.rank = tasks.rank AND excluded.timestamp >= tasks.timestamp) END)`;
+const maxOf = (c: string) =>
+  `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
+const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
+
+export const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
+VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
+ON CONFLICT (uuid) DO UPDATE SET
+  state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
+  rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
+  timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
+  ${['name', 'args', 'kwargs', 'result', 'exception', 'exception_type', 'traceback', 'worker', 'client', 'queue',
+    'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires', 'runtime', 'terminated', 'signum',
+    'expired', 'requeue'].map(newest).join(',\n  ')},
+  retries = max(tasks.retries, excluded.retries),
+  clock = max(tasks.clock, excluded.clock),
+  seen_at = min(tasks.seen_at, excluded.seen_at),
+  ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
+
+export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (uuid, timestamp, type, hostname, clock, data)
+VALUES (?, ?, ?, ?, ?, ?)`;
+
+export const WORKER_COLUMNS = [
+  'hostname', 'status', 'freq', 'pid', 'clock', 'active', 'processed', 'loadavg', 'sw_ident', 'sw_ver', 'sw_sys',
+  'last_heartbeat', 'last_event', 'online_at', 'offline_at', 'first_seen',
+] as const;
+
+export const UPSERT_WORKER = `INSERT INTO workers (${WORKER_COLUMNS.join(', ')})
+VALUES (${WORKER_COLUMNS.map((c) => `@${c}`).join(', ')})
+ON CONFLICT (hostname) DO UPDATE SET
+  ${WORKER_COLUMNS.filter((c) => c !== 'hostname' && c !== 'first_seen').map((c) => `${c} = excluded.${c}`).join(',\n  ')},
+  first_seen = min(workers.first_seen, excluded.first_seen)`;

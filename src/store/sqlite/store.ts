@@ -1,0 +1,186 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Worker as Thread } from 'node:worker_threads';
+import { AppError, describeError } from '../../shared/errors.js';
+import type { Task, Worker } from '../../state/types.js';
+import { buildTaskQuery, encodeCursor, type Dialect } from '../query/sql.js';
+import { rowToTask, rowToWorker } from '../rows.js';
+import type { Store, StoreCounts, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
+import { migrateSqlite } from './migrate.js';
+import { configureConnection } from './pragmas.js';
+import type { WriterInit, WriterReply, WriterRequest } from './writer-thread.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  maxEventBytes: number;
+  maxFieldBytes: number;
+}
+
+const SQLITE: Dialect = { placeholder: () => '?', ilike: 'LIKE' };
+
+/**
+ * SQLite store: one file, WAL. Writes go to a writer thread (never blocking the event
+ * loop); reads run here on a second connection, which WAL lets proceed during writes.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private db!: Database.Database;
+  private thread: Thread | null = null;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (r: WriteResult) => void; reject: (e: Error) => void }>();
+  private closing = false;
+  readonly path: string;
+
+  constructor(private readonly opts: SqliteStoreOptions) {
+    this.path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
+  }
+
+  async open(): Promise<void> {
+    try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+      this.db = new Database(this.path);
+      configureConnection(this.db, 32);
+      migrateSqlite(this.db);
+    } catch (err) {
+      throw new AppError('STORE_OPEN_FAILED', `cannot open SQLite database ${this.path}: ${describeError(err)}`, { cause: err });
+    }
+    await this.startThread();
+  }
+
+  private startThread(): Promise<void> {
+    const ts = import.meta.url.endsWith('.ts');
+    const url = new URL(`./writer-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
+    const init: WriterInit = { path: this.path, maxEventBytes: this.opts.maxEventBytes, maxFieldBytes: this.opts.maxFieldBytes };
+    const thread = new Thread(url, { workerData: init, execArgv: ts ? ['--import', 'tsx'] : [] });
+    this.thread = thread;
+    return new Promise((resolveReady, rejectReady) => {
+      let ready = false;
+      thread.on('message', (m: WriterReply) => {
+        if ('ready' in m) {
+          ready = true;
+          resolveReady();
+          return;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if ('error' in m) p.reject(new AppError('STORE_UNAVAILABLE', `SQLite write failed: ${m.error}`));
+        else p.resolve({ inserted: m.inserted, duplicates: m.duplicates });
+      });
+      const fail = (err: Error) => {
+        if (this.thread === thread) this.thread = null;
+        for (const p of this.pending.values()) p.reject(new AppError('STORE_UNAVAILABLE', `SQLite writer stopped: ${err.message}`));
+        this.pending.clear();
+        if (!ready) rejectReady(new AppError('STORE_OPEN_FAILED', `SQLite writer failed to start: ${err.message}`));
+      };
+      thread.on('error', fail);
+      thread.on('exit', (code) => {
+        if (!this.closing) fail(new Error(`exited with code ${code}`));
+      });
+    });
+  }
+
+  private async send(req: WriterRequest): Promise<WriteResult> {
+    if (!this.thread) {
+      if (this.closing) throw new AppError('STORE_UNAVAILABLE', 'store is closed');
+      await this.startThread();
+    }
+    return new Promise((res, rej) => {
+      this.pending.set(req.id, { resolve: res, reject: rej });
+      this.thread!.postMessage(req);
+    });
+  }
+
+  write(batch: WriteBatch): Promise<WriteResult> {
+    return this.send({ id: this.nextId++, payloads: batch.payloads, workers: batch.workers });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.thread) {
+      const t = this.thread;
+      await new Promise<void>((res) => {
+        const id = this.nextId++;
+        this.pending.set(id, { resolve: () => res(), reject: () => res() });
+        t.postMessage({ id, close: true } satisfies WriterRequest);
+      });
+      await t.terminate();
+      this.thread = null;
+    }
+    this.db?.close();
+  }
+
+  async queryTasks(q: TaskQuery): Promise<TaskPage> {
+    const { sql, params, sortColumn } = buildTaskQuery({ ...q, limit: q.limit + 1 }, SQLITE);
+    const rows = this.db.prepare(sql).all(...params) as Record<string, unknown>[];
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    const tasks = rows.map(rowToTask);
+    const last = rows[rows.length - 1];
+    return { tasks, nextCursor: more && last ? encodeCursor(last[sortColumn] ?? null, last.uuid as string) : null };
+  }
+
+  async getTask(uuid: string): Promise<Task | null> {
+    const r = this.db.prepare('SELECT * FROM tasks WHERE uuid = ?').get(uuid) as Record<string, unknown> | undefined;
+    return r ? rowToTask(r) : null;
+  }
+
+  async getTasks(uuids: string[]): Promise<Task[]> {
+    const out: Task[] = [];
+    for (let i = 0; i < uuids.length; i += 500) {
+      const chunk = uuids.slice(i, i + 500);
+      const rows = this.db.prepare(`SELECT * FROM tasks WHERE uuid IN (${chunk.map(() => '?').join(',')})`).all(...chunk);
+      for (const r of rows) out.push(rowToTask(r as Record<string, unknown>));
+    }
+    return out;
+  }
+
+  async getTaskEvents(uuid: string): Promise<StoredEvent[]> {
+    const rows = this.db
+      .prepare('SELECT uuid, type, timestamp, hostname, clock, data FROM task_events WHERE uuid = ? ORDER BY timestamp, clock')
+      .all(uuid) as { uuid: string; type: string; timestamp: number; hostname: string; clock: number; data: string | null }[];
+    return rows.map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : {} }));
+  }
+
+  async getChildren(uuid: string, limit: number): Promise<Task[]> {
+    const rows = this.db.prepare('SELECT * FROM tasks WHERE parent_id = ? AND uuid <> ? ORDER BY seen_at LIMIT ?').all(uuid, uuid, limit);
+    return rows.map((r) => rowToTask(r as Record<string, unknown>));
+  }
+
+  async taskNames(): Promise<string[]> {
+    // A skip-scan over the (name, seen_at) index: one probe per distinct name.
+    const rows = this.db.prepare('SELECT DISTINCT name FROM tasks WHERE name IS NOT NULL ORDER BY name').all() as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  async listWorkers(): Promise<Worker[]> {
+    return (this.db.prepare('SELECT * FROM workers ORDER BY hostname').all() as Record<string, unknown>[]).map(rowToWorker);
+  }
+
+  async unfinishedTasks(limit: number): Promise<Task[]> {
+    const rows = this.db.prepare('SELECT * FROM tasks WHERE finished IS NULL ORDER BY seen_at DESC LIMIT ?').all(limit);
+    return rows.map((r) => rowToTask(r as Record<string, unknown>));
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const byState: Record<string, number> = {};
+    let tasks = 0;
+    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[]) {
+      byState[r.state] = r.n;
+      tasks += r.n;
+    }
+    const events = (this.db.prepare('SELECT count(*) AS n FROM task_events').get() as { n: number }).n;
+    return { tasks, events, byState };
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return this.thread !== null;
+    } catch {
+      return false;
+    }
+  }
+}
