@@ -1,0 +1,72 @@
+import { cpus } from 'node:os';
+
+/**
+ * Benchmark settings, from the environment (and `--flag value` arguments, same names in
+ * kebab case: BENCH_SCENARIOS ⇔ --scenarios):
+ *
+ *   BENCH_QUICK=1            short steps (15 s) and a 1 M history instead of 10 M
+ *   BENCH_SCENARIOS          comma list of ingest,ingest-multi,rabbit,pg,history,live (default all)
+ *   BENCH_STEPS              ingest rates to try, in events/s (default 20000,35000,50000,70000,100000)
+ *   BENCH_INGEST_SECONDS     seconds per step (default 60; 15 when quick)
+ *   BENCH_HISTORY_TASKS      largest history size (default 10000000; 1000000 when quick)
+ *   BENCH_REDIS_URL          broker (default redis://127.0.0.1:6379/15)
+ *   BENCH_AMQP_URL           RabbitMQ (default amqp://guest:guest@127.0.0.1:5672/%2F)
+ *   BENCH_PG_URL             PostgreSQL server for the pg scenario (default postgres://postgres@127.0.0.1:5432)
+ *   BENCH_TMP                scratch directory (default /tmp/celeriac-bench; deleted afterwards)
+ *   BENCH_KEEP_HISTORY=path  keep (and reuse) the filled history database at this path
+ */
+export interface BenchConfig {
+  quick: boolean;
+  scenarios: Set<string>;
+  steps: number[];
+  ingestSeconds: number;
+  historyTasks: number;
+  redisUrl: string;
+  amqpUrl: string;
+  pgUrl: string;
+  tmpDir: string;
+  keepHistory: string | null;
+  /** Store for the ingest steps (default: a fresh SQLite file per step). */
+  db: string | null;
+  celeriacArgs: string[];
+  queryRepeats: number;
+  liveClients: number;
+  liveRate: number;
+  cpus: number;
+}
+
+const ALL = ['ingest', 'ingest-multi', 'rabbit', 'pg', 'history', 'live'];
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const vals: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('BENCH_') && v !== undefined) vals[k.slice(6).toLowerCase()] = v;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) continue;
+    const [k, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+    const key = k.replace(/-/g, '_');
+    if (inline !== undefined) vals[key] = inline;
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) vals[key] = argv[++i]!;
+    else vals[key] = '1';
+  }
+  const quick = vals.quick === '1' || vals.quick === 'true';
+  const list = (s: string | undefined, d: string) => (s ?? d).split(',').map((x) => x.trim()).filter(Boolean);
+  return {
+    quick,
+    scenarios: new Set(list(vals.scenarios, ALL.join(','))),
+    steps: list(vals.steps, '20000,35000,50000,70000,100000').map(Number),
+    ingestSeconds: Number(vals.ingest_seconds ?? (quick ? 15 : 60)),
+    historyTasks: Number(vals.history_tasks ?? (quick ? 1_000_000 : 10_000_000)),
+    redisUrl: vals.redis_url ?? 'redis://127.0.0.1:6379/15',
+    amqpUrl: vals.amqp_url ?? 'amqp://guest:guest@127.0.0.1:5672/%2F',
+    pgUrl: vals.pg_url ?? 'postgres://postgres@127.0.0.1:5432',
+    tmpDir: vals.tmp ?? '/tmp/celeriac-bench',
+    keepHistory: vals.keep_history ?? null,
+    db: vals.db ?? null,
+    celeriacArgs: list(vals.celeriac_args, '').flatMap((x) => x.split(' ')),
+    queryRepeats: Number(vals.query_repeats ?? (quick ? 10 : 30)),
+    liveClients: Number(vals.live_clients ?? 50),
+    liveRate: Number(vals.live_rate ?? 5000),
+    cpus: cpus().length,
+  };
+}

@@ -1,0 +1,192 @@
+import { fork } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchConfig } from './config.js';
+import { getJson, loadAvg, procSample, scrape, sleep, startCeleriac } from './proc.js';
+import type { PublisherOptions, PublishResult } from './publisher.js';
+
+export interface IngestStep {
+  broker: string;
+  store: string;
+  mode: 'unbatched' | 'multi24';
+  targetRate: number;
+  published: number;
+  stored: number;
+  lost: number;
+  publisherRate: number;
+  publisherBehindS: number;
+  /** Task events per second stored over the publishing window (+ drain). */
+  storedRate: number;
+  /** Seconds after the publisher finished until everything was stored. */
+  drainS: number;
+  maxPending: number;
+  reconnects: number;
+  dropped: number;
+  minSubscribers: number;
+  rssMaxMb: number;
+  rssEndMb: number;
+  /** Celeriac CPU (all threads) in cores, averaged over the publishing window. */
+  celeriacCpu: number;
+  publisherCpu: number;
+  redisCpu: number;
+  machineBusy: number;
+  load: number;
+  ok: boolean;
+  note?: string;
+}
+
+const PUBLISHER = fileURLToPath(new URL('./publisher.js', import.meta.url));
+
+function redisPid(): number | null {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'redis-server') return Number(d);
+    } catch {
+      // process went away
+    }
+  }
+  return null;
+}
+
+function machineCpu(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3]! + f[4]!;
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function startPublisher(opts: PublisherOptions): Promise<{ pid: number; run: () => Promise<PublishResult> }> {
+  const child = fork(PUBLISHER, ['--child', JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((res, rej) => {
+    child.once('error', rej);
+    child.once('message', (m: { ready?: boolean }) => {
+      if (!m.ready) return rej(new Error('publisher did not start'));
+      res({
+        pid: child.pid!,
+        run: () =>
+          new Promise<PublishResult>((done, fail) => {
+            child.on('message', (msg: { done?: PublishResult; error?: string }) => {
+              if (msg.done) done(msg.done);
+              if (msg.error) fail(new Error(msg.error));
+            });
+            child.once('exit', (code) => code !== 0 && fail(new Error(`publisher exited ${code}`)));
+            child.send({ start: true });
+          }),
+      });
+    });
+  });
+}
+
+/** Where a step sends events and stores them (default: Redis + a fresh SQLite file). */
+export interface IngestTarget {
+  broker: 'redis' | 'rabbitmq';
+  brokerUrl: string;
+  store: 'sqlite' | 'postgres';
+  /** --db for Celeriac; a fresh SQLite file per step when not given. */
+  db?: string;
+  /** Called before each step to give a fresh store (e.g. recreate a PostgreSQL database). */
+  reset?: () => Promise<void>;
+}
+
+/** One step: Celeriac on a fresh store, publisher at `rate` for the configured time. */
+export async function ingestStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: number, profileDir?: string, target?: IngestTarget): Promise<IngestStep> {
+  const tg: IngestTarget = target ?? { broker: 'redis', brokerUrl: cfg.redisUrl, store: 'sqlite', db: cfg.db ?? undefined };
+  const dir = join(cfg.tmpDir, `ingest-${mode}-${rate}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  await tg.reset?.();
+  const db = tg.db ?? join(dir, 'celeriac.db');
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const cel = await startCeleriac(['--broker', tg.brokerUrl, '--db', db, ...cfg.celeriacArgs], { nodeArgs });
+  const u = new URL(cfg.redisUrl);
+  const pub = await startPublisher({
+    transport: tg.broker === 'rabbitmq' ? tg.brokerUrl : 'redis',
+    host: u.hostname, port: Number(u.port || 6379), db: Number(u.pathname.slice(1) || 0), rate, durationS: cfg.ingestSeconds,
+    multi: mode === 'multi24' ? 24 : 0, workers: 8, failureRatio: 0.1, hostPrefix: `bench${rate}`,
+  });
+  const rpid = redisPid();
+  const c0 = procSample(cel.pid)!;
+  const p0 = procSample(pub.pid);
+  const r0 = rpid ? procSample(rpid) : null;
+  const m0 = machineCpu();
+  let rssMax = c0.rssMb;
+  let maxPending = 0;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      await sleep(1000);
+      const s = procSample(cel.pid);
+      if (s) rssMax = Math.max(rssMax, s.rssMb);
+      try {
+        const m = await scrape(cel.url);
+        maxPending = Math.max(maxPending, m.celeriac_store_pending_messages ?? 0);
+      } catch {
+        // a scrape may time out under load; the next one counts
+      }
+    }
+  })();
+  const t0 = performance.now();
+  const result = await pub.run();
+  const tPub = performance.now();
+  const c1 = procSample(cel.pid)!;
+  const p1 = procSample(pub.pid) ?? p0;
+  const r1 = rpid ? procSample(rpid) : null;
+  const m1 = machineCpu();
+  // Wait for the store to catch up: stored == published, or no progress for 10 s.
+  let stored = 0;
+  let lastChange = performance.now();
+  let metrics: Record<string, number> = {};
+  for (;;) {
+    metrics = await scrape(cel.url);
+    const s = metrics.celeriac_events_stored_total ?? 0;
+    if (s !== stored) lastChange = performance.now();
+    stored = s;
+    if (stored >= result.taskEvents && (metrics.celeriac_store_pending_messages ?? 0) === 0) break;
+    if (performance.now() - lastChange > 10000 || performance.now() - tPub > 180000) break;
+    await sleep(100);
+  }
+  const drainS = (performance.now() - tPub) / 1000;
+  running = false;
+  await sampler;
+  // The exact count, from the store itself.
+  const stats = await getJson<{ events: number }>(`${cel.url}/api/v1/stats`);
+  stored = stats.body.events;
+  const cEnd = procSample(cel.pid)!;
+  await cel.stop();
+  rmSync(dir, { recursive: true, force: true });
+  const pubS = (tPub - t0) / 1000;
+  const lost = result.taskEvents - stored;
+  const step: IngestStep = {
+    broker: tg.broker, store: tg.store, mode, targetRate: rate, published: result.taskEvents, stored, lost,
+    publisherRate: Math.round(result.achievedRate), publisherBehindS: Math.round(result.behindS * 10) / 10,
+    storedRate: Math.round(stored / (pubS + drainS)), drainS: Math.round(drainS * 10) / 10, maxPending,
+    reconnects: metrics.celeriac_broker_reconnects_total ?? 0, dropped: metrics.celeriac_events_dropped_total ?? 0,
+    minSubscribers: result.minSubscribers, rssMaxMb: Math.round(Math.max(rssMax, cEnd.rssMb)), rssEndMb: Math.round(cEnd.rssMb),
+    celeriacCpu: round2((c1.cpuS - c0.cpuS) / pubS), publisherCpu: p0 && p1 ? round2((p1.cpuS - p0.cpuS) / pubS) : 0,
+    redisCpu: r0 && r1 ? round2((r1.cpuS - r0.cpuS) / pubS) : 0, machineBusy: round2((m1.busy - m0.busy) / (m1.total - m0.total)),
+    load: loadAvg(), ok: false,
+  };
+  const behind = result.achievedRate < rate * 0.95;
+  step.ok = lost === 0 && drainS <= 5 && result.minSubscribers >= 1 && !behind;
+  if (behind) step.note = `publisher reached only ${step.publisherRate}/s`;
+  else if (lost > 0) step.note = `lost ${lost}`;
+  else if (drainS > 5) step.note = `store ${drainS.toFixed(1)} s behind at the end (not sustainable)`;
+  return step;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Raises the rate step by step and stops at the first step that loses events. */
+export async function ingestSearch(cfg: BenchConfig, mode: IngestStep['mode'], steps: number[], log: (s: string) => void, target?: IngestTarget): Promise<IngestStep[]> {
+  const out: IngestStep[] = [];
+  for (const rate of steps) {
+    log(`ingest ${target?.broker ?? 'redis'}+${target?.store ?? 'sqlite'} ${mode} @ ${rate}/s for ${cfg.ingestSeconds} s (load ${loadAvg()})`);
+    const s = await ingestStep(cfg, mode, rate, undefined, target);
+    out.push(s);
+    log(`  published ${s.published} (${s.publisherRate}/s) stored ${s.stored} lost ${s.lost} drain ${s.drainS}s rss ${s.rssMaxMb}MB cpu ${s.celeriacCpu} ${s.ok ? 'OK' : `FAIL: ${s.note}`}`);
+    if (!s.ok) break;
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * Micro-benchmark of the SQLite write path alone, in-process (for profiling with --cpu-prof):
+ *   node [--cpu-prof] dist/bench/writer-micro.js [events=500000] [multi=0] [batch=5000]
+ */
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { unwrapEnvelope } from '../broker/kombu.js';
+import { migrateSqlite } from '../store/sqlite/migrate.js';
+import { openWriter } from '../store/sqlite/writer.js';
+import { LifecycleStream, type Envelope } from './events.js';
+
+const total = Number(process.argv[2] ?? 500000);
+const multi = Number(process.argv[3] ?? 0);
+const batch = Number(process.argv[4] ?? 5000);
+const path = process.env.DB ?? '/tmp/celeriac-writer-micro.db';
+for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
+const mdb = new Database(path);
+migrateSqlite(mdb);
+mdb.close();
+
+const stream = new LifecycleStream({ workers: 8, multi, failureRatio: 0.1, delay: 40, hostPrefix: 'micro', pid: 4242 });
+const out: Envelope[] = [];
+const payloads: string[] = [];
+let events = 0;
+while (events < total) {
+  stream.step(out);
+  if (multi > 1 && out.length > 24) stream.flushAll(out);
+  for (const e of out) {
+    events += e.taskEvents;
+    const r = unwrapEnvelope(e.text);
+    if (r.ok) payloads.push(r.text);
+  }
+  out.length = 0;
+}
+stream.drain(out);
+for (const e of out) {
+  events += e.taskEvents;
+  const r = unwrapEnvelope(e.text);
+  if (r.ok) payloads.push(r.text);
+}
+const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
+const t0 = performance.now();
+let inserted = 0;
+for (let i = 0; i < payloads.length; i += batch) inserted += w.write(payloads.slice(i, i + batch), []).inserted;
+const s = (performance.now() - t0) / 1000;
+w.close();
+console.log(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi})`);
+if (!process.env.KEEP) for (const s2 of ['', '-wal', '-shm']) rmSync(path + s2, { force: true });

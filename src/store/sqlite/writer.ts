@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+import type { Worker as WorkerState } from '../../state/types.js';
+import { cutter, decodeTaskEvents, eventRow, foldTasks, taskParams, workerParams } from '../rows.js';
+import { configureConnection } from './pragmas.js';
+import { INSERT_EVENT, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+
+export interface WriterInit {
+  path: string;
+  maxEventBytes: number;
+  maxFieldBytes: number;
+}
+
+export interface SqliteWriter {
+  /** Writes one batch in one transaction; returns the task events newly stored and the duplicates. */
+  write(payloads: string[], workers: WorkerState[]): { inserted: number; duplicates: number };
+  close(): void;
+}
+
+/** The write path of the SQLite store (run on the writer thread; also usable in-process by the benchmark). */
+export function openWriter(init: WriterInit): SqliteWriter {
+  const db = new Database(init.path);
+  configureConnection(db, 32);
+  for (const p of process.env.CELERIAC_BENCH_PRAGMAS?.split(';') ?? []) if (p.trim()) db.pragma(p.trim());
+  const insertEvent = db.prepare(INSERT_EVENT);
+  const upsertTask = db.prepare(UPSERT_TASK);
+  const upsertWorker = db.prepare(UPSERT_WORKER);
+  const cut = cutter(init.maxFieldBytes);
+
+  const writeBatch = db.transaction((payloads: string[], workers: WorkerState[]) => {
+    const events = decodeTaskEvents(payloads, init.maxEventBytes);
+    const fresh = [];
+    let duplicates = 0;
+    for (const ev of events) {
+      const r = eventRow(ev, cut);
+      if (insertEvent.run(r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
+      else duplicates++;
+    }
+    for (const t of foldTasks(fresh, cut).values()) upsertTask.run(taskParams(t));
+    for (const w of workers) upsertWorker.run(workerParams(w));
+    return { inserted: fresh.length, duplicates };
+  });
+
+  return {
+    write: (payloads, workers) => writeBatch(payloads, workers),
+    close() {
+      db.pragma('optimize');
+      db.close();
+    },
+  };
+}
