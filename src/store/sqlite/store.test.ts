@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from './store.js';
+
+/** The SQLite store's write path: dedup, merge across batches, timelines and root lookups. */
+const ev = (type: string, uuid: string, ts: number, extra: Record<string, unknown> = {}) =>
+  ({ hostname: type === 'task-sent' ? 'client@h' : 'w1@h', utcoffset: 0, pid: 1, clock: Math.round(ts * 10), uuid, timestamp: ts, type, ...extra });
+const one = (e: object) => JSON.stringify(e);
+const multi = (...es: object[]) => JSON.stringify(es);
+
+describe('SqliteStore write path', () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'celeriac-store-'));
+    store = new SqliteStore({ path: join(dir, 'c.db'), maxEventBytes: 524288, maxFieldBytes: 65536 });
+    await store.open();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores each event once, however often it is delivered', async () => {
+    const sent = ev('task-sent', 'a', 100, { name: 'tasks.add', args: '(1, 2)', kwargs: '{}', root_id: 'a', parent_id: null, queue: 'celery' });
+    const r1 = await store.write({ payloads: [one(sent), one(sent), multi(ev('task-received', 'a', 101), ev('task-started', 'a', 102))], workers: [] });
+    expect(r1).toEqual({ inserted: 3, duplicates: 1 });
+    const r2 = await store.write({ payloads: [one(sent), multi(ev('task-started', 'a', 102), ev('task-succeeded', 'a', 103, { result: '3', runtime: 0.5 }))], workers: [] });
+    expect(r2).toEqual({ inserted: 1, duplicates: 2 });
+    const events = await store.getTaskEvents('a');
+    expect(events.map((e) => e.type)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
+    expect(events[0]!.data).toMatchObject({ name: 'tasks.add', args: '(1, 2)', queue: 'celery' });
+    expect(events[3]!.data).toEqual({ result: '3', runtime: 0.5 });
+    const t = await store.getTask('a');
+    expect(t).toMatchObject({ state: 'SUCCESS', name: 'tasks.add', worker: 'w1@h', client: 'client@h', sent: 100, received: 101, started: 102, succeeded: 103, finished: 103, seen_at: 100, runtime: 0.5, result: '3' });
+    expect((await store.counts()).events).toBe(4);
+  });
+
+  it('merges out-of-order batches without moving a task backwards', async () => {
+    await store.write({ payloads: [one(ev('task-succeeded', 'b', 205, { result: 'ok', runtime: 1 }))], workers: [] });
+    await store.write({ payloads: [one(ev('task-started', 'b', 204)), one(ev('task-received', 'b', 203, { name: 'x.y', args: '()' }))], workers: [] });
+    const t = await store.getTask('b');
+    expect(t).toMatchObject({ state: 'SUCCESS', name: 'x.y', received: 203, started: 204, finished: 205, seen_at: 203 });
+    expect((await store.getTaskEvents('b')).map((e) => e.type)).toEqual(['task-received', 'task-started', 'task-succeeded']);
+  });
+
+  it('keeps the timelines of different tasks apart', async () => {
+    await store.write({ payloads: [multi(ev('task-received', 'c1', 300), ev('task-received', 'c2', 300.5))], workers: [] });
+    await store.write({ payloads: [multi(ev('task-started', 'c2', 301), ev('task-started', 'c1', 301.5))], workers: [] });
+    expect((await store.getTaskEvents('c1')).map((e) => e.timestamp)).toEqual([300, 301.5]);
+    expect((await store.getTaskEvents('c2')).map((e) => e.timestamp)).toEqual([300.5, 301]);
+    expect(await store.getTaskEvents('nope')).toEqual([]);
+  });
+
+  it('finds a workflow by root id: the root itself and its descendants', async () => {
+    await store.write({
+      payloads: [
+        one(ev('task-received', 'r', 400, { root_id: 'r', parent_id: null, name: 'wf.root' })),
+        one(ev('task-received', 'k1', 401, { root_id: 'r', parent_id: 'r', name: 'wf.child' })),
+        one(ev('task-received', 'k2', 402, { root_id: 'r', parent_id: 'k1', name: 'wf.child' })),
+        one(ev('task-received', 'other', 403, { root_id: 'other', parent_id: null, name: 'x' })),
+      ],
+      workers: [],
+    });
+    const page = await store.queryTasks({ rootId: 'r', limit: 10 });
+    expect(page.tasks.map((t) => t.uuid).sort()).toEqual(['k1', 'k2', 'r']);
+    const searched = await store.queryTasks({ search: [{ field: 'root', op: 'in', values: ['r'], negate: false }], limit: 10 });
+    expect(searched.tasks.map((t) => t.uuid).sort()).toEqual(['k1', 'k2', 'r']);
+    const negated = await store.queryTasks({ search: [{ field: 'root', op: 'in', values: ['r'], negate: true }], limit: 10 });
+    expect(negated.tasks.map((t) => t.uuid)).toEqual(['other']);
+  });
+
+  it('finds tasks by free text', async () => {
+    await store.write({ payloads: [one(ev('task-received', 't1', 500, { args: "('acme corp',)" })), one(ev('task-received', 't2', 501, { args: '()' }))], workers: [] });
+    const page = await store.queryTasks({ search: [{ field: 'text', op: 'contains', values: ['ACME'], negate: false }], limit: 10 });
+    expect(page.tasks.map((t) => t.uuid)).toEqual(['t1']);
+  });
+});
