@@ -60,7 +60,7 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): { sql: 
   range('started', q.started, conds, p);
   range('finished', q.finished, conds, p);
   range('seen_at', q.seen, conds, p);
-  if (q.rootId) conds.push(`root_id = ${p(q.rootId)}`);
+  if (q.rootId) conds.push(rootMatch([q.rootId], p));
   if (q.parentId) conds.push(`parent_id = ${p(q.parentId)}`);
   if (q.runtime?.min !== undefined) conds.push(`runtime >= ${p(q.runtime.min)}`);
   if (q.runtime?.max !== undefined) conds.push(`runtime <= ${p(q.runtime.max)}`);
@@ -102,6 +102,16 @@ function matchAny(col: string, values: string[], globbable: boolean, p: (v: unkn
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
+/**
+ * `root_id IN (values)`, written so that an index of only the non-root tasks serves it: a task
+ * whose root is itself is found by its uuid (the SQLite store indexes root_id only where
+ * root_id <> uuid, which keeps that index off the write path of ordinary tasks).
+ */
+function rootMatch(values: string[], p: (v: unknown) => string): string {
+  const list = (vs: string[]) => (vs.length === 1 ? `= ${p(vs[0])}` : `IN (${vs.map((v) => p(v)).join(', ')})`);
+  return `((uuid ${list(values)} AND root_id = uuid) OR (root_id ${list(values)} AND root_id <> uuid))`;
+}
+
 const CLAUSE_COLUMN: Record<string, string> = {
   state: 'state', name: 'name', worker: 'worker', queue: 'queue', uuid: 'uuid', root: 'root_id',
   parent: 'parent_id', exception_type: 'exception_type', args: 'args', kwargs: 'kwargs',
@@ -110,7 +120,9 @@ const CLAUSE_COLUMN: Record<string, string> = {
 
 function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect): string {
   let cond: string;
-  if (c.op === 'in') {
+  if (c.op === 'in' && c.field === 'root') {
+    cond = rootMatch(c.values, p);
+  } else if (c.op === 'in') {
     cond = matchAny(CLAUSE_COLUMN[c.field]!, c.values, c.field === 'name' || c.field === 'worker' || c.field === 'queue', p, d);
   } else if (c.op === 'contains') {
     const v = c.values[0]!;

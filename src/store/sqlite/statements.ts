@@ -17,9 +17,10 @@ const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 
-export const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
-VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
+export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
+VALUES (@id, ${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
+  id = coalesce(tasks.id, excluded.id),
   state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
   rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
   timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
@@ -31,8 +32,12 @@ ON CONFLICT (uuid) DO UPDATE SET
   seen_at = min(tasks.seen_at, excluded.seen_at),
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
-export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (uuid, timestamp, type, hostname, clock, data)
-VALUES (?, ?, ?, ?, ?, ?)`;
+export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (task_id, uuid, timestamp, type, hostname, clock, data)
+VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+/** The id a task's events are filed under (tasks.id, see migration 0040). */
+export const SELECT_TASK_ID = 'SELECT id FROM tasks WHERE uuid = ?';
+export const MAX_TASK_ROWID = 'SELECT max(rowid) FROM tasks';
 
 export const WORKER_COLUMNS = [
   'hostname', 'status', 'freq', 'pid', 'clock', 'active', 'processed', 'loadavg', 'sw_ident', 'sw_ver', 'sw_sys',

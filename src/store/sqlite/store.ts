@@ -143,8 +143,10 @@ export class SqliteStore implements Store {
 
   async getTaskEvents(uuid: string): Promise<StoredEvent[]> {
     const rows = this.db
-      .prepare('SELECT uuid, type, timestamp, hostname, clock, data FROM task_events WHERE uuid = ? ORDER BY timestamp, clock')
-      .all(uuid) as { uuid: string; type: string; timestamp: number; hostname: string; clock: number; data: string | null }[];
+      .prepare(
+        'SELECT uuid, type, timestamp, hostname, clock, data FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ? ORDER BY timestamp, clock',
+      )
+      .all(uuid, uuid) as { uuid: string; type: string; timestamp: number; hostname: string; clock: number; data: string | null }[];
     return rows.map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : {} }));
   }
 

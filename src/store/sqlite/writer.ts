@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
 import { cutter, decodeTaskEvents, eventRow, foldTasks, taskParams, workerParams } from '../rows.js';
 import { configureConnection } from './pragmas.js';
-import { INSERT_EVENT, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
 
 export interface WriterInit {
   path: string;
@@ -20,22 +20,39 @@ export interface SqliteWriter {
 export function openWriter(init: WriterInit): SqliteWriter {
   const db = new Database(init.path);
   configureConnection(db, 32);
-  for (const p of process.env.CELERIAC_BENCH_PRAGMAS?.split(';') ?? []) if (p.trim()) db.pragma(p.trim());
   const insertEvent = db.prepare(INSERT_EVENT);
   const upsertTask = db.prepare(UPSERT_TASK);
   const upsertWorker = db.prepare(UPSERT_WORKER);
+  const selectTaskId = db.prepare(SELECT_TASK_ID).pluck();
+  const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
+  let nextId = 1;
   const cut = cutter(init.maxFieldBytes);
 
   const writeBatch = db.transaction((payloads: string[], workers: WorkerState[]) => {
     const events = decodeTaskEvents(payloads, init.maxEventBytes);
+    // Each task's id: the stored one, or the next number (new tasks get increasing ids, so the
+    // event index by task_id grows at its end).
+    const top = (maxRowid.get() as number | null) ?? 0;
+    if (top >= nextId) nextId = top + 1;
+    const ids = new Map<string, number>();
+    for (const ev of events) {
+      const uuid = ev.uuid!;
+      if (ids.has(uuid)) continue;
+      const id = selectTaskId.get(uuid) as number | null | undefined;
+      ids.set(uuid, id ?? nextId++);
+    }
     const fresh = [];
     let duplicates = 0;
     for (const ev of events) {
       const r = eventRow(ev, cut);
-      if (insertEvent.run(r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
+      if (insertEvent.run(ids.get(r.uuid), r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
       else duplicates++;
     }
-    for (const t of foldTasks(fresh, cut).values()) upsertTask.run(taskParams(t));
+    for (const t of foldTasks(fresh, cut).values()) {
+      const p = taskParams(t);
+      p.id = ids.get(t.uuid);
+      upsertTask.run(p);
+    }
     for (const w of workers) upsertWorker.run(workerParams(w));
     return { inserted: fresh.length, duplicates };
   });
