@@ -1,29 +1,83 @@
 import type { Metrics } from '../metrics/registry.js';
 import type { CeleryEvent, Task } from '../state/types.js';
 
-/** Keeps Flower's six Prometheus metrics, with Flower's update rules (flower/events.py). */
+/** Per (worker, task name): the gauges' net change and the runtime observations. */
+interface PerTask {
+  worker: string;
+  task: string;
+  prefetchedDelta: number;
+  prefetchedTouched: boolean;
+  /** The last value set (last set wins, as with direct gauge updates). */
+  prefetchTime: number | null;
+  runtimes: number[];
+}
+
+interface PerType {
+  labels: { worker: string; type: string; task: string };
+  n: number;
+}
+
+/** Runtime observations held between scrapes at most; beyond it they are handed over early. */
+const MAX_PENDING_RUNTIMES = 50000;
+
+/**
+ * Keeps Flower's six Prometheus metrics, with Flower's update rules (flower/events.py).
+ * Task events are counted in a local map keyed by plain strings and handed to prom-client when
+ * the registry is read (its `collect` hook): prom-client hashes the label object on every call,
+ * which cost more than the rest of the receive path at tens of thousands of events a second.
+ */
 export class FlowerMetrics {
-  constructor(private readonly m: Metrics) {}
+  private counts = new Map<string, PerType>();
+  private perTask = new Map<string, PerTask>();
+  private pendingRuntimes = 0;
+
+  constructor(private readonly m: Metrics) {
+    const flush = () => this.flush();
+    for (const metric of [m.flowerEvents, m.flowerRuntime, m.flowerPrefetchTime, m.flowerPrefetched]) {
+      (metric as unknown as { collect?: () => void }).collect = flush;
+    }
+  }
+
+  private entry(worker: string, type: string, task: string): PerTask {
+    const key = `${worker}\u0000${task}`;
+    const ck = `${key}\u0000${type}`;
+    const c = this.counts.get(ck);
+    if (c) c.n++;
+    else this.counts.set(ck, { labels: { worker, type, task }, n: 1 });
+    let p = this.perTask.get(key);
+    if (!p) {
+      p = { worker, task, prefetchedDelta: 0, prefetchedTouched: false, prefetchTime: null, runtimes: [] };
+      this.perTask.set(key, p);
+    }
+    return p;
+  }
 
   observe(ev: CeleryEvent, task: Task | null): void {
     const worker = ev.hostname;
     if (task) {
       const name = task.name ?? '';
-      this.m.flowerEvents.inc({ worker, type: ev.type, task: name });
+      const p = this.entry(worker, ev.type, name);
       switch (ev.type) {
         case 'task-received':
-          if (!task.eta) this.m.flowerPrefetched.inc({ worker, task: name });
+          if (!task.eta) {
+            p.prefetchedDelta++;
+            p.prefetchedTouched = true;
+          }
           break;
         case 'task-started':
           if (!task.eta && task.received != null && task.started != null) {
-            this.m.flowerPrefetchTime.set({ worker, task: name }, Math.max(0, task.started - task.received));
-            this.m.flowerPrefetched.dec({ worker, task: name });
+            p.prefetchTime = Math.max(0, task.started - task.received);
+            p.prefetchedDelta--;
+            p.prefetchedTouched = true;
           }
           break;
         case 'task-succeeded':
         case 'task-failed':
-          if (typeof ev.runtime === 'number') this.m.flowerRuntime.observe({ worker, task: name }, ev.runtime);
-          this.m.flowerPrefetchTime.set({ worker, task: name }, 0);
+          if (typeof ev.runtime === 'number') {
+            p.runtimes.push(ev.runtime);
+            if (++this.pendingRuntimes > MAX_PENDING_RUNTIMES) this.flush();
+          }
+          p.prefetchTime = 0;
           break;
       }
       return;
@@ -36,5 +90,23 @@ export class FlowerMetrics {
         this.m.flowerWorkerExecuting.set({ worker }, ev.active);
       }
     }
+  }
+
+  /** Hands the counts gathered since the last call to prom-client. */
+  flush(): void {
+    if (this.counts.size === 0 && this.perTask.size === 0) return;
+    const m = this.m;
+    for (const c of this.counts.values()) m.flowerEvents.inc(c.labels, c.n);
+    for (const p of this.perTask.values()) {
+      const wt = { worker: p.worker, task: p.task };
+      if (p.prefetchedDelta > 0) m.flowerPrefetched.inc(wt, p.prefetchedDelta);
+      else if (p.prefetchedDelta < 0) m.flowerPrefetched.dec(wt, -p.prefetchedDelta);
+      else if (p.prefetchedTouched) m.flowerPrefetched.inc(wt, 0);
+      if (p.prefetchTime !== null) m.flowerPrefetchTime.set(wt, p.prefetchTime);
+      for (const r of p.runtimes) m.flowerRuntime.observe(wt, r);
+    }
+    this.counts.clear();
+    this.perTask.clear();
+    this.pendingRuntimes = 0;
   }
 }
