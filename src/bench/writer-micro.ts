@@ -40,9 +40,12 @@ for (const e of out) {
 }
 const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let inserted = 0;
 for (let i = 0; i < payloads.length; i += batch) inserted += w.write(payloads.slice(i, i + batch), []).inserted;
 const s = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuS = (cpu.user + cpu.system) / 1e6;
 w.close();
-console.log(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi})`);
+console.log(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi}); CPU ${cpuS.toFixed(2)} s = ${Math.round(inserted / cpuS)} events per CPU-second`);
 if (!process.env.KEEP) for (const s2 of ['', '-wal', '-shm']) rmSync(path + s2, { force: true });

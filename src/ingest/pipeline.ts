@@ -14,6 +14,9 @@ export interface IngestOptions {
   maxPendingMessages: number;
 }
 
+/** A write merges at most this many queued batches (of up to batchSize messages each). */
+const COALESCE_BATCHES = 8;
+
 interface Batch {
   payloads: string[];
   workers: Worker[];
@@ -119,6 +122,9 @@ export class Ingestor implements EventConsumer {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
+        // When the store fell behind, write everything waiting in one transaction: fewer,
+        // larger commits write each touched index page once instead of once per batch.
+        if (this.queue.length > 1) this.coalesce();
         const b = this.queue[0]!;
         const t0 = performance.now();
         try {
@@ -149,6 +155,24 @@ export class Ingestor implements EventConsumer {
       this.flushWaiters = [];
       for (const f of w) f();
     }
+  }
+
+  /** Merges the queued batches into the first, up to maxCoalescedMessages payloads. */
+  private coalesce(): void {
+    const first = this.queue[0]!;
+    let n = first.payloads.length;
+    let i = 1;
+    while (i < this.queue.length && n + this.queue[i]!.payloads.length <= this.opts.batchSize * COALESCE_BATCHES) {
+      n += this.queue[i]!.payloads.length;
+      i++;
+    }
+    if (i === 1) return;
+    const parts = this.queue.splice(0, i);
+    const workers = new Map<string, Worker>();
+    for (const b of parts) for (const w of b.workers) workers.set(w.hostname, w);
+    const merged: Batch = { payloads: parts.flatMap((b) => b.payloads), workers: [...workers.values()], ackToken: null };
+    for (const b of parts) if (b.ackToken !== null) merged.ackToken = b.ackToken;
+    this.queue.unshift(merged);
   }
 
   /** Flushes everything accepted so far and waits until it is stored. */

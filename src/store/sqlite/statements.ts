@@ -17,8 +17,9 @@ const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 
+/** Positional parameters: the task id, then TASK_COLUMNS in order (see writer.ts taskValues). */
 export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
-VALUES (@id, ${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
+VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
   id = coalesce(tasks.id, excluded.id),
   state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,

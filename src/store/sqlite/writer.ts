@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
-import { cutter, decodeTaskEvents, eventRow, foldTasks, taskParams, workerParams } from '../rows.js';
+import { exceptionType, rankOf } from '../../state/merge.js';
+import type { Task } from '../../state/types.js';
+import { cutter, decodeTaskEvents, eventRow, foldTasks, workerParams } from '../rows.js';
 import { configureConnection } from './pragmas.js';
-import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
 
 export interface WriterInit {
   path: string;
@@ -48,11 +50,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
       if (insertEvent.run(ids.get(r.uuid), r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
       else duplicates++;
     }
-    for (const t of foldTasks(fresh, cut).values()) {
-      const p = taskParams(t);
-      p.id = ids.get(t.uuid);
-      upsertTask.run(p);
-    }
+    for (const t of foldTasks(fresh, cut).values()) upsertTask.run(taskValues(t, ids.get(t.uuid)!));
     for (const w of workers) upsertWorker.run(workerParams(w));
     return { inserted: fresh.length, duplicates };
   });
@@ -64,4 +62,29 @@ export function openWriter(init: WriterInit): SqliteWriter {
       db.close();
     },
   };
+}
+
+const bool01 = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
+/** How each column's value is read from a task (the same conversions as rows.ts taskParams). */
+const GETTERS: ((t: Task) => unknown)[] = TASK_COLUMNS.map((c) => {
+  switch (c) {
+    case 'rank':
+      return (t: Task) => rankOf(t.state);
+    case 'exception_type':
+      return (t: Task) => exceptionType(t.exception);
+    case 'terminated':
+    case 'expired':
+    case 'requeue':
+      return (t: Task) => bool01(t[c]);
+    default:
+      return (t: Task) => t[c];
+  }
+});
+
+/** The task upsert's positional parameters: id, then TASK_COLUMNS in order. */
+function taskValues(t: Task, id: number): unknown[] {
+  const out: unknown[] = new Array(GETTERS.length + 1);
+  out[0] = id;
+  for (let i = 0; i < GETTERS.length; i++) out[i + 1] = GETTERS[i]!(t);
+  return out;
 }
