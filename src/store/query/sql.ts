@@ -11,6 +11,12 @@ export interface Dialect {
   /** Case-insensitive LIKE operator. */
   ilike: string;
   /**
+   * True when the database sorts NULLs last in a descending ORDER BY on its own (SQLite: NULL
+   * is the smallest value). Then descending sorts need no `col IS NULL` term, which would keep
+   * the column's index from serving the ORDER BY.
+   */
+  descNullsLast?: boolean;
+  /**
    * Optional: an indexed full-text condition for a text search (FTS5 / tsvector), or null to
    * fall back to substring matching.
    */
@@ -80,7 +86,8 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): { sql: 
     }
   }
   const dir = sort.desc ? 'DESC' : 'ASC';
-  const nullsLast = col === 'seen_at' || col === 'timestamp' || col === 'state' ? '' : `${col} IS NULL, `;
+  const notNull = col === 'seen_at' || col === 'timestamp' || col === 'state';
+  const nullsLast = notNull || (sort.desc && d.descNullsLast) ? '' : `${col} IS NULL, `;
   let sql = `SELECT ${columns} FROM tasks${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${nullsLast}${col} ${dir}, uuid ${dir} LIMIT ${p(q.limit)}`;
   if (q.offset) sql += ` OFFSET ${p(q.offset)}`;
   return { sql, params, sortColumn: col };

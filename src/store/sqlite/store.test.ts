@@ -77,4 +77,21 @@ describe('SqliteStore write path', () => {
     const page = await store.queryTasks({ search: [{ field: 'text', op: 'contains', values: ['ACME'], negate: false }], limit: 10 });
     expect(page.tasks.map((t) => t.uuid)).toEqual(['t1']);
   });
+
+  it('sorts by a nullable column descending with NULLs last, across cursor pages', async () => {
+    const payloads = [];
+    for (let i = 0; i < 6; i++) {
+      payloads.push(one(ev('task-received', `s${i}`, 600 + i)));
+      if (i % 2 === 0) payloads.push(one(ev('task-succeeded', `s${i}`, 700 - i, { runtime: 1 })));
+    }
+    await store.write({ payloads, workers: [] });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.queryTasks({ sort: { field: 'finished', desc: true }, limit: 2, cursor });
+      seen.push(...page.tasks.map((t) => t.uuid));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(['s0', 's2', 's4', 's5', 's3', 's1']);
+  });
 });

@@ -17,7 +17,7 @@ export interface SqliteStoreOptions {
   maxFieldBytes: number;
 }
 
-const SQLITE: Dialect = { placeholder: () => '?', ilike: 'LIKE' };
+const SQLITE: Dialect = { placeholder: () => '?', ilike: 'LIKE', descNullsLast: true };
 
 /**
  * SQLite store: one file, WAL. Writes go to a writer thread (never blocking the event
