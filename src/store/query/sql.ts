@@ -52,10 +52,35 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): { sql: 
     params.push(v);
     return d.placeholder(params.length);
   };
+  const sort = q.sort ?? { field: 'seen_at', desc: true };
+  const col = SORT_COLUMNS[sort.field];
+  const dir = sort.desc ? 'DESC' : 'ASC';
+  const notNull = col === 'seen_at' || col === 'timestamp' || col === 'state';
+  const nullsLast = notNull || (sort.desc && d.descNullsLast) ? '' : `${col} IS NULL, `;
+  const orderBy = `ORDER BY ${nullsLast}${col} ${dir}, uuid ${dir}`;
+  const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
+  const states = q.states ? [...new Set(q.states)] : [];
+  let sql: string;
+  if (states.length > 1 && col === 'seen_at' && !q.offset) {
+    // Several states sorted by time: one index range per state (state, seen_at), each cut to
+    // the page, then merged. A plain IN list makes SQLite sort every matching row first.
+    const parts = states.map(
+      (st) => `SELECT * FROM (SELECT ${columns} FROM tasks${where(conditions({ ...q, states: [st] }, d, p, col, sort.desc))} ${orderBy} LIMIT ${p(q.limit)})`,
+    );
+    sql = `${parts.join(' UNION ALL ')} ${orderBy} LIMIT ${p(q.limit)}`;
+  } else {
+    sql = `SELECT ${columns} FROM tasks${where(conditions(q, d, p, col, sort.desc))} ${orderBy} LIMIT ${p(q.limit)}`;
+    if (q.offset) sql += ` OFFSET ${p(q.offset)}`;
+  }
+  return { sql, params, sortColumn: col };
+}
+
+/** The WHERE terms of a task query (filters, search clauses and the cursor position). */
+function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string, col: string, desc: boolean): string[] {
   const conds: string[] = [];
-  const inList = (col: string, values: string[] | undefined, globbable: boolean) => {
+  const inList = (c: string, values: string[] | undefined, globbable: boolean) => {
     if (!values || values.length === 0) return;
-    conds.push(matchAny(col, values, globbable, p, d));
+    conds.push(matchAny(c, values, globbable, p, d));
   };
   inList('state', q.states, false);
   inList('name', q.names, true);
@@ -72,10 +97,7 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): { sql: 
   if (q.runtime?.max !== undefined) conds.push(`runtime <= ${p(q.runtime.max)}`);
   if (q.retriesMin !== undefined) conds.push(`retries >= ${p(q.retriesMin)}`);
   for (const c of q.search ?? []) conds.push(searchCondition(c, p, d));
-
-  const sort = q.sort ?? { field: 'seen_at', desc: true };
-  const col = SORT_COLUMNS[sort.field];
-  const cmp = sort.desc ? '<' : '>';
+  const cmp = desc ? '<' : '>';
   if (q.cursor) {
     const [v, id] = decodeCursor(q.cursor);
     if (v === null) {
@@ -85,12 +107,7 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): { sql: 
       conds.push(`(${col} ${cmp} ${p(v)} OR (${col} = ${p(v)} AND uuid ${cmp} ${p(id)}) OR ${col} IS NULL)`);
     }
   }
-  const dir = sort.desc ? 'DESC' : 'ASC';
-  const notNull = col === 'seen_at' || col === 'timestamp' || col === 'state';
-  const nullsLast = notNull || (sort.desc && d.descNullsLast) ? '' : `${col} IS NULL, `;
-  let sql = `SELECT ${columns} FROM tasks${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${nullsLast}${col} ${dir}, uuid ${dir} LIMIT ${p(q.limit)}`;
-  if (q.offset) sql += ` OFFSET ${p(q.offset)}`;
-  return { sql, params, sortColumn: col };
+  return conds;
 }
 
 function range(col: string, r: TimeRange | undefined, conds: string[], p: (v: unknown) => string) {

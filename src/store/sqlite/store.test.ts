@@ -94,4 +94,24 @@ describe('SqliteStore write path', () => {
     } while (cursor);
     expect(seen).toEqual(['s0', 's2', 's4', 's5', 's3', 's1']);
   });
+
+  it('filters by several states in time order, across cursor pages', async () => {
+    const payloads = [];
+    const kinds = ['task-succeeded', 'task-failed', 'task-started', 'task-revoked'];
+    for (let i = 0; i < 12; i++) payloads.push(one(ev(kinds[i % 4]!, `m${String(i).padStart(2, '0')}`, 800 + i, { name: i % 3 ? 'a' : 'b' })));
+    await store.write({ payloads, workers: [] });
+    const all = async (q: Partial<Parameters<SqliteStore['queryTasks']>[0]>) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.queryTasks({ limit: 2, ...q, cursor });
+        seen.push(...page.tasks.map((t) => t.uuid));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    expect(await all({ states: ['FAILURE', 'SUCCESS', 'FAILURE'] })).toEqual(['m09', 'm08', 'm05', 'm04', 'm01', 'm00']);
+    expect(await all({ states: ['FAILURE', 'SUCCESS'], names: ['a'] })).toEqual(['m08', 'm05', 'm04', 'm01']);
+    expect(await all({ states: ['REVOKED', 'STARTED'], sort: { field: 'seen_at', desc: false } })).toEqual(['m02', 'm03', 'm06', 'm07', 'm10', 'm11']);
+  });
 });
