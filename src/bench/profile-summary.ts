@@ -43,5 +43,5 @@ if (process.argv[1]?.endsWith('profile-summary.js')) {
   const files = statSync(target).isDirectory()
     ? readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f))
     : [target];
-  for (const f of files) console.log(`${summarize(f, top)}\n`);
+  for (const f of files) process.stdout.write(`${summarize(f, top)}\n\n`);
 }

@@ -47,5 +47,5 @@ const s = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 w.close();
-console.log(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi}); CPU ${cpuS.toFixed(2)} s = ${Math.round(inserted / cpuS)} events per CPU-second`);
+process.stdout.write(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi}); CPU ${cpuS.toFixed(2)} s = ${Math.round(inserted / cpuS)} events per CPU-second\n`);
 if (!process.env.KEEP) for (const s2 of ['', '-wal', '-shm']) rmSync(path + s2, { force: true });
