@@ -3,11 +3,14 @@ import { AppError, isAppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import { flowerRoutes } from './flower.routes.js';
 import { healthRoutes } from './health.routes.js';
+import { liveRoutes } from './live/live.routes.js';
+import { statsRoutes } from './stats/stats.routes.js';
 import { v1Routes } from './v1.routes.js';
+import { webRoutes } from './web.routes.js';
 
 /**
  * Builds the HTTP app (not listening). Load order: error handling, then health and metrics,
- * then the Flower-compatible routes, then /api/v1.
+ * then the Flower-compatible routes, then /api/v1 (with the live socket), then the dashboard.
  */
 export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,5 +38,9 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(flowerRoutes(ctx));
   await app.register(v1Routes(ctx), { prefix: '/api/v1' });
+  await app.register(statsRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(liveRoutes(ctx), { prefix: '/api/v1' });
+  // Last: the dashboard's catch-all GET serves index.html for client-side routes.
+  await app.register(webRoutes());
   return app;
 }
