@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import WebSocket from 'ws';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPage, screenshot } from '../helpers/browser.js';
@@ -92,6 +93,49 @@ describe('web dashboard', () => {
     expect(seen[0]).not.toBe('SUCCESS');
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await screenshot(page, 'tasks');
+  });
+
+  it('live socket: sends only tasks matching the subscription filter, and rejects a bad one', async () => {
+    const ws = new WebSocket(`${celeriac.url.replace('http', 'ws')}/api/v1/live`);
+    const messages: any[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+    await new Promise((res, rej) => ws.once('open', res).once('error', rej));
+    ws.send(JSON.stringify({ type: 'subscribe', id: 'bad', params: { q: 'nosuchfield:1' } }));
+    ws.send(JSON.stringify({ type: 'subscribe', id: 'failed', params: { state: 'FAILURE', name: 'tasks.*' } }));
+    await waitFor(() => messages.some((m) => m.type === 'subscribed' && m.id === 'failed'), 'subscribed');
+    const bad = messages.find((m) => m.type === 'error' && m.id === 'bad');
+    expect(bad.error.code).toBe('INVALID_SEARCH');
+    expect(messages[0].type).toBe('hello');
+    const ok = await send('add.delay(1, 1)');
+    const failed = await send("fail.delay('ws-filter')");
+    await waitFor(() => messages.some((m) => m.type === 'update' && m.subs.failed?.some((t: any) => t.uuid === failed)), 'failed task pushed');
+    await waitStored(ok, 'SUCCESS');
+    await new Promise((r) => setTimeout(r, 600));
+    const pushed = messages.filter((m) => m.type === 'update').flatMap((m) => m.subs.failed ?? []);
+    expect(pushed.every((t: any) => t.state === 'FAILURE')).toBe(true);
+    expect(pushed.some((t: any) => t.uuid === ok)).toBe(false);
+    const seqs = messages.filter((m) => m.type === 'update').map((m) => m.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    ws.close();
+  });
+
+  it('catches up after the socket drops: refetches and shows what happened meanwhile', async () => {
+    await page.goto(`${celeriac.url}/tasks`);
+    await page.waitForSelector('[data-testid="live-status"]:has-text("live")');
+    await page.context().setOffline(true);
+    let id: string;
+    try {
+      await page.evaluate(() => (window as unknown as { __celeriacLive: { ws: WebSocket } }).__celeriacLive.ws.close());
+      await page.waitForSelector('[data-testid="live-status"]:not(:has-text("live"))');
+      id = await send('add.delay(7, 8)');
+      await waitStored(id, 'SUCCESS');
+      expect(await page.locator(row(id)).count()).toBe(0);
+    } finally {
+      await page.context().setOffline(false);
+    }
+    await page.waitForSelector('[data-testid="live-status"]:has-text("live")', { timeout: 15_000 });
+    await page.waitForSelector(`${row(id)}[data-state="SUCCESS"]`, { timeout: 15_000 });
+    errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')));
   });
 
   let failedId = '';

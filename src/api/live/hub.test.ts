@@ -113,7 +113,10 @@ describe('LiveHub', () => {
     hub.start();
     state.apply(ev('task-received', 'a', { name: 'n' }));
     hub.tick();
-    expect(hub.seq).toBe(0);
+    // nobody was told, but the sequence moved: a client resuming from seq 0 must refetch
+    expect(hub.seq).toBe(1);
+    hub.tick();
+    expect(hub.seq).toBe(1);
     const s = new Sink();
     hub.addClient(s).subscribe('d', filter({ q: 'uuid:a' }), true);
     state.apply(ev('task-started', 'a', { timestamp: 101, traceback: null }));

@@ -59,6 +59,8 @@ export class LiveHub {
   private changedTasks = new Map<string, Task>();
   private changedWorkers = new Map<string, Worker>();
   private overflow = false;
+  /** Something changed while no client was connected: the sequence must still move. */
+  private unseen = false;
   private readonly clients = new Set<LiveClient>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -80,8 +82,11 @@ export class LiveHub {
     if (this.timer) return;
     this.unsubscribe = this.state.subscribe({
       task: (t) => {
-        // No clients, no bookkeeping: the ingest hot path pays one size check.
-        if (this.clients.size === 0) return;
+        // No clients, no bookkeeping: the ingest hot path pays one size check and a flag.
+        if (this.clients.size === 0) {
+          this.unseen = true;
+          return;
+        }
         if (this.changedTasks.size >= this.maxPending && !this.changedTasks.has(t.uuid)) {
           this.overflow = true;
           return;
@@ -92,6 +97,7 @@ export class LiveHub {
       },
       worker: (w) => {
         if (this.clients.size > 0) this.changedWorkers.set(w.hostname, w);
+        else this.unseen = true;
       },
     });
     this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -127,7 +133,13 @@ export class LiveHub {
   /** Sends one coalesced message to each client that has something to see. */
   tick(now = Date.now() / 1000): void {
     const overflow = this.overflow;
-    if (this.changedTasks.size === 0 && this.changedWorkers.size === 0 && !overflow) return;
+    if (this.changedTasks.size === 0 && this.changedWorkers.size === 0 && !overflow) {
+      // Changes nobody saw still count, so a client reconnecting with an older `since` refetches.
+      if (this.unseen) this.seq++;
+      this.unseen = false;
+      return;
+    }
+    this.unseen = false;
     const tasks = [...this.changedTasks.values()];
     const workers = [...this.changedWorkers.values()];
     this.changedTasks.clear();

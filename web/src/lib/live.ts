@@ -222,18 +222,32 @@ export function useLiveTaskList(
   useEffect(() => {
     if (!enabled || !connection) return;
     const queryKey = keys.tasks.list(params);
-    return connection.subscribe({
+    let timer: number | null = null;
+    const refetchSoon = () => {
+      // Updates that came while the first page was still loading may be newer than what the
+      // store returned; read it again shortly after (the store writes every ~100 ms).
+      timer ??= window.setTimeout(() => {
+        timer = null;
+        void qc.invalidateQueries({ queryKey });
+      }, 1000);
+    };
+    const off = connection.subscribe({
       id: 'tasks',
       params: withoutPaging(params),
       full: false,
       onRows(rows, truncated) {
-        qc.setQueryData<TaskPages>(queryKey, (old) => (old ? mergeTaskRows(old, rows, insertNew, max) : old));
+        if (!qc.getQueryData(queryKey)) refetchSoon();
+        else qc.setQueryData<TaskPages>(queryKey, (old) => (old ? mergeTaskRows(old, rows, insertNew, max) : old));
         if (truncated) onTruncated?.(truncated);
       },
       onResync() {
         void qc.invalidateQueries({ queryKey });
       },
     });
+    return () => {
+      off();
+      if (timer !== null) window.clearTimeout(timer);
+    };
     // params are compared by value through `key`
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, enabled, insertNew, max, qc]);
