@@ -123,7 +123,7 @@ class LiveConnection {
       }
       this.stats.applyMs += performance.now() - t0;
     } else if (m.type === 'error' && env.dev) {
-      console.warn('live subscription error', m);
+      console.warn('live subscription error', m); // eslint-disable-line no-console -- development aid only
     }
   }
 }
@@ -249,7 +249,6 @@ export function useLiveTaskList(
       if (timer !== null) window.clearTimeout(timer);
     };
     // params are compared by value through `key`
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, enabled, insertNew, max, qc]);
 }
 

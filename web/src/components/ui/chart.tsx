@@ -46,7 +46,6 @@ export function Chart({ x, series, height = 180, yLabel, testId }: { x: number[]
       plot.current = null;
     };
     // recreate only when the chart's shape changes; data updates go through setData below
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape]);
 
   useEffect(() => {
