@@ -33,6 +33,8 @@ export interface TaskDetail {
   task: TaskView;
   events: StoredEvent[];
   children: { uuid: string; name: string | null; state: string; seen_at: number }[];
+  /** Retry links (servers with the control API): the task this one retried, and its retries. */
+  links?: { retry_of: string | null; retried_as: string[] };
 }
 
 export interface SeriesPoint {

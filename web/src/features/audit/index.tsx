@@ -6,7 +6,7 @@ import { useSettings } from '../../lib/settings';
 import type { AuditEntry } from '../../lib/types';
 import { useAuditLog } from './api';
 
-const KNOWN = ['id', 'at', 'time', 'timestamp', 'actor', 'user', 'action', 'target', 'outcome', 'ok', 'error'];
+const KNOWN = ['id', 'at', 'time', 'timestamp', 'actor', 'user', 'ip', 'action', 'target', 'outcome', 'ok', 'error', 'message', 'params'];
 
 const text = (v: unknown) => (v == null ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -44,14 +44,15 @@ export function AuditPage() {
             <tbody>
               {items.map((e, i) => {
                 const rest = Object.fromEntries(Object.entries(e).filter(([k]) => !KNOWN.includes(k)));
+                const details = e.params != null ? { params: e.params, ...rest } : rest;
                 return (
                   <tr key={text(e.id ?? i)}>
                     <td className="mono">{formatTime(when(e), tz)}</td>
-                    <td>{text(e.actor ?? e.user)}</td>
+                    <td>{text(e.actor ?? e.user ?? e.ip)}</td>
                     <td>{text(e.action)}</td>
                     <td className="mono">{text(e.target)}</td>
-                    <td>{outcome(e)}{e.error ? `: ${text(e.error)}` : ''}</td>
-                    <td className="mono">{Object.keys(rest).length ? JSON.stringify(rest) : ''}</td>
+                    <td>{outcome(e)}{e.error || e.message ? `: ${text(e.error ?? e.message)}` : ''}</td>
+                    <td className="mono">{Object.keys(details).length ? JSON.stringify(details) : ''}</td>
                   </tr>
                 );
               })}

@@ -6,7 +6,7 @@ import { formatDuration, formatTime } from '../../lib/format';
 import { useLiveTask } from '../../lib/live';
 import { Link } from '../../lib/router';
 import { useSettings } from '../../lib/settings';
-import type { StoredEvent, TaskView } from '../../lib/types';
+import type { StoredEvent, TaskDetail, TaskView } from '../../lib/types';
 import { TaskActions } from './actions';
 import { useTask } from './api';
 
@@ -28,7 +28,7 @@ function Timeline({ events }: { events: StoredEvent[] }) {
   );
 }
 
-function Facts({ t }: { t: TaskView }) {
+function Facts({ t, links }: { t: TaskView; links?: TaskDetail['links'] }) {
   const { tz } = useSettings();
   return (
     <dl className="kv">
@@ -47,6 +47,10 @@ function Facts({ t }: { t: TaskView }) {
       {t.expires && (<><dt>Expires</dt><dd>{t.expires}</dd></>)}
       <dt>Parent</dt><dd>{taskLink(t.parent_id)}</dd>
       <dt>Root</dt><dd>{t.root_id && t.root_id !== t.uuid ? taskLink(t.root_id) : t.root_id ? 'this task' : '—'}</dd>
+      {links?.retry_of && (<><dt>Retry of</dt><dd data-testid="retry-of">{taskLink(links.retry_of)}</dd></>)}
+      {links && links.retried_as.length > 0 && (
+        <><dt>Retried as</dt><dd>{links.retried_as.map((id) => <div key={id}>{taskLink(id)}</div>)}</dd></>
+      )}
     </dl>
   );
 }
@@ -70,7 +74,7 @@ export function TaskDetailPage({ id }: { id: string }) {
         <div className="grid grid-2">
           <div>
             <Card title={t.name ?? 'Task'}>
-              <Facts t={t} />
+              <Facts t={t} links={q.data.links} />
             </Card>
             <Card title="Events">
               <Timeline events={q.data.events} />

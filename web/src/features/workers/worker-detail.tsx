@@ -32,6 +32,14 @@ function RequestList({ items, what }: { items: unknown[] | null | undefined; wha
   );
 }
 
+function poolText(pool: Record<string, unknown>): string {
+  const parts: string[] = [];
+  if (typeof pool.implementation === 'string') parts.push(pool.implementation.replace(/^celery\.concurrency\./, ''));
+  if (pool['max-concurrency'] != null) parts.push(`max concurrency ${String(pool['max-concurrency'])}`);
+  if (Array.isArray(pool.processes)) parts.push(`${pool.processes.length} processes`);
+  return parts.length ? parts.join(' · ') : '—';
+}
+
 export function WorkerDetailPage({ hostname }: { hostname: string }) {
   const { tz } = useSettings();
   const w = useWorker(hostname);
@@ -67,7 +75,7 @@ export function WorkerDetailPage({ hostname }: { hostname: string }) {
                 <dt>Online since</dt><dd>{formatTime(worker.online_at, tz)}</dd>
                 {worker.offline_at && (<><dt>Offline at</dt><dd>{formatTime(worker.offline_at, tz)}</dd></>)}
                 <dt>Software</dt><dd>{[worker.sw_ident, worker.sw_ver, worker.sw_sys].filter(Boolean).join(' ') || '—'}</dd>
-                <dt>Pool</dt><dd>{pool.implementation ? `${String(pool.implementation)} · ${String(pool['max-concurrency'] ?? '?')} max · ${Array.isArray(pool.processes) ? pool.processes.length : '?'} processes` : '—'}</dd>
+                <dt>Pool</dt><dd data-testid="worker-pool">{poolText(pool)}</dd>
               </dl>
               <p><Link to={`/tasks?worker=${encodeURIComponent(hostname)}`}>Tasks on this worker →</Link></p>
             </Card>
