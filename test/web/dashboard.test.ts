@@ -227,8 +227,12 @@ describe('web dashboard', () => {
     await page.click('[data-testid="control-pool_grow"]');
     await page.click('dialog[open] [data-testid="confirm"]');
     await page.waitForSelector('.toast:has-text("pool_grow")', { timeout: 15_000 });
-    await page.click('[data-testid="inspect-refresh"]');
-    await page.waitForSelector('[data-testid="worker-pool"]:has-text("3 processes")', { timeout: 15_000 });
+    // the pool grows asynchronously: ask again until the worker reports the third process
+    await waitFor(async () => {
+      await page.click('[data-testid="inspect-refresh"]:not([disabled])');
+      await page.waitForSelector('[data-testid="inspect-refresh"]:not([disabled])');
+      return (await page.textContent('[data-testid="worker-pool"]'))?.includes('3 processes');
+    }, 'inspect showing 3 processes', 20_000, 500);
   });
 
   it('renders script-like payloads as text; nothing runs', async () => {

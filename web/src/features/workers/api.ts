@@ -16,23 +16,33 @@ export function useWorker(hostname: string) {
   });
 }
 
-/** Inspect replies (stats, queues, registered, active/reserved/scheduled): asks the worker. */
+/**
+ * Hostnames whose next inspect must ask the worker again (`?refresh=1`) instead of taking the
+ * server's cached replies: after a control command, or when the user asks.
+ */
+const mustRefresh = new Set<string>();
+
+/** Inspect replies (stats, queues, registered, active/reserved/scheduled). */
 export function useInspect(hostname: string, enabled: boolean) {
   return useQuery({
     queryKey: keys.workers.inspect(hostname),
-    queryFn: () => api.get<InspectReply>(`/workers/${encodeURIComponent(hostname)}/inspect`),
+    queryFn: () => {
+      const refresh = mustRefresh.delete(hostname);
+      return api.get<InspectReply>(`/workers/${encodeURIComponent(hostname)}/inspect`, { refresh: refresh ? 1 : undefined });
+    },
     enabled,
     staleTime: 10_000,
     retry: false,
   });
 }
 
+/** Asks the worker afresh and replaces the cached inspect replies. */
 export function useRefreshInspect(hostname: string) {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: () => api.get<InspectReply>(`/workers/${encodeURIComponent(hostname)}/inspect`, { refresh: 1 }),
-    onSuccess: (data) => qc.setQueryData(keys.workers.inspect(hostname), data),
-  });
+  return () => {
+    mustRefresh.add(hostname);
+    return qc.refetchQueries({ queryKey: keys.workers.inspect(hostname) });
+  };
 }
 
 export function useWorkerControl(hostname: string) {
@@ -41,6 +51,7 @@ export function useWorkerControl(hostname: string) {
     mutationFn: ({ command, args }: { command: string; args: Record<string, unknown> }) =>
       api.post<{ ok: boolean; reply: unknown }>(`/workers/${encodeURIComponent(hostname)}/control/${encodeURIComponent(command)}`, args),
     onSuccess: () => {
+      mustRefresh.add(hostname);
       void qc.invalidateQueries({ queryKey: keys.workers.inspect(hostname) });
       void qc.invalidateQueries({ queryKey: keys.workers.detail(hostname) });
     },

@@ -56,8 +56,8 @@ export function WorkerDetailPage({ hostname }: { hostname: string }) {
         <h1>{hostname}</h1>
         {worker && <Badge value={displayStatus(worker)} />}
         <span className="spacer" />
-        <Button onClick={() => refresh.mutate()} disabled={refresh.isPending} data-testid="inspect-refresh">
-          {refresh.isPending ? 'Asking…' : 'Refresh inspect'}
+        <Button onClick={() => void refresh()} disabled={inspect.isFetching} data-testid="inspect-refresh">
+          {inspect.isFetching ? 'Asking…' : 'Refresh inspect'}
         </Button>
       </div>
       <ErrorNotice error={w.error} what="this worker" />
@@ -91,7 +91,7 @@ export function WorkerDetailPage({ hostname }: { hostname: string }) {
             </Card>
           </div>
           <div>
-            <ErrorNotice error={inspect.error ?? refresh.error} what="inspect" />
+            <ErrorNotice error={inspect.error} what="inspect" />
             <Card title={`Active (${ins?.active?.length ?? 0})`}><RequestList items={ins?.active} what="active" /></Card>
             <Card title={`Reserved (${ins?.reserved?.length ?? 0})`}><RequestList items={ins?.reserved} what="reserved" /></Card>
             <Card title={`Scheduled (${ins?.scheduled?.length ?? 0})`}><RequestList items={ins?.scheduled} what="scheduled" /></Card>
