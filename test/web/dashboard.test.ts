@@ -117,6 +117,15 @@ describe('web dashboard', () => {
     const seqs = messages.filter((m) => m.type === 'update').map((m) => m.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     ws.close();
+
+    // another site's page may not open the feed (WebSockets are not covered by CORS)
+    const evil = new WebSocket(`${celeriac.url.replace('http', 'ws')}/api/v1/live`, { headers: { origin: 'http://evil.example' } });
+    const status = await new Promise<number>((res) => {
+      evil.once('unexpected-response', (_req, r) => res(r.statusCode ?? 0));
+      evil.once('open', () => res(101));
+      evil.once('error', () => res(-1));
+    });
+    expect(status).toBe(403);
   });
 
   it('catches up after the socket drops: refetches and shows what happened meanwhile', async () => {

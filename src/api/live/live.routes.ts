@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
-import type { FastifyPluginAsync } from 'fastify';
-import { isAppError } from '../../shared/errors.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AppError, isAppError } from '../../shared/errors.js';
 import type { ApiContext } from '../context.js';
 import { taskQueryFromParams } from '../v1.routes.js';
 import { LiveHub, type LiveClient } from './hub.js';
@@ -34,7 +34,13 @@ export function liveRoutes(ctx: ApiContext): FastifyPluginAsync {
     app.addHook('onClose', async () => hub.stop());
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-    app.get('/live', { websocket: true }, (socket) => {
+    // WebSockets are not covered by CORS: without this check any web page the user visits could
+    // open the feed on 127.0.0.1 and read task payloads. Browsers always send Origin.
+    const preValidation = async (req: FastifyRequest) => {
+      if (!sameOrigin(req)) throw new AppError('FORBIDDEN', 'the live feed only accepts connections from pages served by this Celeriac');
+    };
+
+    app.get('/live', { websocket: true, preValidation }, (socket) => {
       const client = hub.addClient(socket);
       const reply = (m: unknown) => socket.send(JSON.stringify(m));
       reply({ type: 'hello', seq: hub.seq });
@@ -52,6 +58,17 @@ export function liveRoutes(ctx: ApiContext): FastifyPluginAsync {
       socket.on('error', () => hub.removeClient(client));
     });
   };
+}
+
+/** True for non-browser clients (no Origin) and for pages from this very host. */
+export function sameOrigin(req: Pick<FastifyRequest, 'headers'>): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 function handle(client: LiveClient, m: ClientMessage, hub: LiveHub, reply: (m: unknown) => void): void {
