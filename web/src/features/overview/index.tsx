@@ -19,13 +19,15 @@ export function OverviewPage() {
   const charts = useMemo(() => {
     if (!d) return null;
     const x = d.points.map((p) => p.t);
+    // Buckets from before this process started are unknown, not zero.
+    const known = (p: { t: number }) => p.t + d.step > d.since;
     const perSec = (n: number) => n / d.step;
     return {
       x,
       throughput: [
-        { label: 'succeeded/s', color: '#16a34a', values: d.points.map((p) => perSec(p.succeeded)) },
-        { label: 'failed/s', color: '#dc2626', values: d.points.map((p) => perSec(p.failed)) },
-        { label: 'received/s', color: '#2563eb', values: d.points.map((p) => perSec(p.received)) },
+        { label: 'succeeded/s', color: '#16a34a', values: d.points.map((p) => (known(p) ? perSec(p.succeeded) : null)) },
+        { label: 'failed/s', color: '#dc2626', values: d.points.map((p) => (known(p) ? perSec(p.failed) : null)) },
+        { label: 'received/s', color: '#2563eb', values: d.points.map((p) => (known(p) ? perSec(p.received) : null)) },
       ],
       failureRate: [
         { label: 'failure %', color: '#dc2626', values: d.points.map((p) => (p.succeeded + p.failed ? (100 * p.failed) / (p.succeeded + p.failed) : null)) },
@@ -39,6 +41,8 @@ export function OverviewPage() {
   }, [d]);
 
   const finished = d ? d.totals.succeeded + d.totals.failed : 0;
+  // the rate over the part of the window this process has seen
+  const seenSeconds = d ? Math.max(1, Math.min(d.window, Date.now() / 1000 - d.since)) : 1;
   const queueDepth = queues.data?.items.reduce((a, q) => a + q.messages, 0);
   return (
     <>
@@ -51,7 +55,7 @@ export function OverviewPage() {
       <ErrorNotice error={ts.error} what="statistics" />
       {d && (
         <div className="stats-row" data-testid="overview-stats">
-          <Stat label="finished / s" value={(finished / d.window).toFixed(1)} />
+          <Stat label="finished / s" value={(finished / seenSeconds).toFixed(1)} />
           <Stat label="succeeded" value={formatNumber(d.totals.succeeded)} tone="ok" />
           <Stat label="failed" value={formatNumber(d.totals.failed)} tone={d.totals.failed ? 'bad' : undefined} />
           <Stat label="failure rate" value={finished ? `${((100 * d.totals.failed) / finished).toFixed(1)} %` : '—'} />
