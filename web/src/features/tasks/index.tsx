@@ -17,7 +17,9 @@ export function TasksPage() {
   const params = useMemo(() => apiParams(filters, Date.now() / 1000), [filters]);
   const list = useTaskList(params);
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
-  const [selected, setSelected] = useState(-1);
+  // Selection follows the task, not the row number: live rows slide in above it.
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const selected = useMemo(() => (selectedId ? rows.findIndex((r) => r.uuid === selectedId) : -1), [rows, selectedId]);
   const [atTop, setAtTop] = useState(true);
   const [skipped, setSkipped] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -28,7 +30,7 @@ export function TasksPage() {
   useLiveTaskList(params, { enabled: filters.live, insertNew, max: LIVE_MAX_ROWS, onTruncated: (n) => setSkipped((s) => s + n) });
 
   const setFilters = (f: TaskFilters) => {
-    setSelected(-1);
+    setSelectedId(null);
     setSkipped(0);
     navigate(`/tasks${filtersToSearch(f)}`, { replace: false });
   };
@@ -58,9 +60,10 @@ export function TasksPage() {
         e.preventDefault();
         searchRef.current?.focus();
         searchRef.current?.select();
-      } else if (e.key === 'j') setSelected((s) => Math.min(rows.length - 1, s + 1));
-      else if (e.key === 'k') setSelected((s) => Math.max(0, s - 1));
-      else if (e.key === 'Enter' && selected >= 0 && rows[selected]) open(rows[selected]!.uuid);
+      } else if (e.key === 'j' || e.key === 'k') {
+        const next = e.key === 'j' ? Math.min(rows.length - 1, selected + 1) : Math.max(0, selected - 1);
+        if (rows[next]) setSelectedId(rows[next]!.uuid);
+      } else if (e.key === 'Enter' && selected >= 0 && rows[selected]) open(rows[selected]!.uuid);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
