@@ -83,14 +83,19 @@ describe('web dashboard', () => {
       };
       new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
     });
-    const id = await send('slow.delay(2)');
+    // Two slow tasks first occupy both pool processes, so ours waits as RECEIVED (reserved by the
+    // worker) for ~2 s before it starts: each state lasts long enough to be seen.
+    const id = await send('[slow.delay(2), slow.delay(2)] and slow.delay(2)');
+    await page.waitForSelector(`${row(id)}[data-state="RECEIVED"]`, { timeout: 20_000 });
     await page.waitForSelector(`${row(id)}[data-state="STARTED"]`, { timeout: 20_000 });
     await page.waitForSelector(`${row(id)}[data-state="SUCCESS"]`, { timeout: 20_000 });
     const seen = await page.evaluate((u) => (window as unknown as { __states: Record<string, string[]> }).__states[u], id);
     console.log(`states shown for ${id}: ${seen.join(' → ')}`);
-    expect(seen.indexOf('STARTED')).toBeGreaterThanOrEqual(0);
-    expect(seen.indexOf('STARTED')).toBeLessThan(seen.indexOf('SUCCESS'));
-    expect(seen[0]).not.toBe('SUCCESS');
+    const at = (s: string) => seen.indexOf(s);
+    expect(at('RECEIVED')).toBeGreaterThanOrEqual(0);
+    expect(at('RECEIVED')).toBeLessThan(at('STARTED'));
+    expect(at('STARTED')).toBeLessThan(at('SUCCESS'));
+    expect(seen[seen.length - 1]).toBe('SUCCESS');
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await screenshot(page, 'tasks');
   });
