@@ -7,6 +7,7 @@ import type { Config } from './config/config.js';
 import { Wakeup } from './control/wakeup.js';
 import { Ingestor } from './ingest/pipeline.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
+import { createHealthServices } from './reconcile/setup.js';
 import { LiveState } from './state/live.js';
 import { cutter } from './store/rows.js';
 import { createStore } from './store/index.js';
@@ -56,7 +57,9 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
     },
   );
   const wakeup = new Wakeup(broker, state, log.child({ mod: 'wakeup' }));
+  const healthServices = createHealthServices({ config, state, broker, metrics, log: log.child({ mod: 'health' }) });
   broker.onStatus((status, info) => {
+    healthServices.onBrokerStatus(status, info.reconnected);
     metrics.brokerConnected.set(status === 'connected' ? 1 : 0);
     if (status === 'connected' && info.reconnected) {
       metrics.brokerReconnects.inc();
@@ -76,14 +79,16 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   }
   metrics.brokerConnected.set(1);
   await wakeup.kick();
+  healthServices.start();
   if (config.enableEvents) wakeup.startEnableEvents(config.enableEventsInterval);
 
-  const http = await buildApp({ config, store, state, broker, metrics, ingestor, log: log.child({ mod: 'http' }) });
+  const http = await buildApp({ config, store, state, broker, metrics, ingestor, log: log.child({ mod: 'http' }), health: healthServices.health });
   let url: string;
   try {
     url = await http.listen({ host: config.address, port: config.port });
   } catch (err) {
     wakeup.stop();
+    await healthServices.stop();
     await broker.stop();
     await ingestor.drainAll(5000);
     await store.close();
@@ -98,6 +103,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       if (stopped) return;
       stopped = true;
       wakeup.stop();
+      await healthServices.stop();
       await http.close();
       await broker.stop();
       const flushed = await ingestor.drainAll(30000);

@@ -3,6 +3,7 @@ import { AppError, isAppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import { flowerRoutes } from './flower.routes.js';
 import { healthRoutes } from './health.routes.js';
+import { orphanRoutes } from './orphans.routes.js';
 import { v1Routes } from './v1.routes.js';
 
 /**
@@ -35,5 +36,6 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(flowerRoutes(ctx));
   await app.register(v1Routes(ctx), { prefix: '/api/v1' });
+  await app.register(orphanRoutes(ctx), { prefix: '/api/v1' });
   return app;
 }

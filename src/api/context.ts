@@ -3,6 +3,7 @@ import type { BrokerAdapter } from '../broker/types.js';
 import type { Config } from '../config/config.js';
 import type { Ingestor } from '../ingest/pipeline.js';
 import type { Metrics } from '../metrics/registry.js';
+import type { HealthChecker } from '../state/health-checker.js';
 import type { LiveState } from '../state/live.js';
 import type { Store } from '../store/types.js';
 
@@ -15,4 +16,6 @@ export interface ApiContext {
   metrics: Metrics;
   ingestor: Ingestor;
   log: Logger;
+  /** The health timer (worker status, orphans, stale tasks); absent in tests that build a bare app. */
+  health?: HealthChecker;
 }

@@ -9,9 +9,14 @@ export const TASK_COLUMNS = [
   'traceback', 'worker', 'client', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'retries',
   'eta', 'expires', 'sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected',
   'finished', 'seen_at', 'runtime', 'terminated', 'signum', 'expired', 'requeue', 'clock',
+  'orphaned_at', 'orphan_reason',
 ] as const;
 
-const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN excluded.timestamp >= tasks.timestamp
+/** SQL of state/merge.ts `replacesState` (RETRY and ORPHANED float by time; terminal beats ORPHANED). */
+export const TERMINAL_SQL = `('SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED')`;
+export const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN excluded.timestamp >= tasks.timestamp
+  WHEN excluded.state = 'ORPHANED' THEN tasks.state NOT IN ${TERMINAL_SQL} AND excluded.timestamp >= tasks.timestamp
+  WHEN tasks.state = 'ORPHANED' THEN excluded.state IN ${TERMINAL_SQL} OR excluded.timestamp >= tasks.timestamp
   ELSE excluded.rank > tasks.rank OR (excluded.rank = tasks.rank AND excluded.timestamp >= tasks.timestamp) END)`;
 const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
@@ -29,6 +34,9 @@ ON CONFLICT (uuid) DO UPDATE SET
   retries = max(tasks.retries, excluded.retries),
   clock = max(tasks.clock, excluded.clock),
   seen_at = min(tasks.seen_at, excluded.seen_at),
+  orphan_reason = CASE WHEN excluded.orphaned_at IS NOT NULL AND (tasks.orphaned_at IS NULL OR excluded.orphaned_at >= tasks.orphaned_at)
+    THEN excluded.orphan_reason ELSE tasks.orphan_reason END,
+  ${maxOf('orphaned_at')},
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
 export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (uuid, timestamp, type, hostname, clock, data)

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import { RedisBroker } from '../broker/redis.js';
+import type { BrokerAdapter, BrokerStatus } from '../broker/types.js';
+import type { Config } from '../config/config.js';
+import { HealthMetrics } from '../metrics/health-metrics.js';
+import type { Metrics } from '../metrics/registry.js';
+import { HealthChecker } from '../state/health-checker.js';
+import type { LiveState } from '../state/live.js';
+import { parseStaleLimits, StaleRules } from '../state/stale.js';
+import { Reconciler } from './reconciler.js';
+import { RedisInspectSource } from './redis-inspect.js';
+import { RedisResultBackend } from './result-backend.js';
+import type { TaskSource } from './task-source.js';
+
+export interface HealthServices {
+  health: HealthChecker;
+  reconciler: Reconciler | null;
+  /** Call once the broker is subscribed: starts the timer and the first reconciliation. */
+  start(): void;
+  /** Feed broker status changes (from BrokerAdapter.onStatus). */
+  onBrokerStatus(status: BrokerStatus, reconnected: boolean): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires worker health (lost/offline/purge, orphans, stale tasks) and reconciliation after gaps.
+ * `taskSource` overrides the minimal Redis inspect client (e.g. with the control module's).
+ */
+export function createHealthServices(deps: {
+  config: Config;
+  state: LiveState;
+  broker: BrokerAdapter;
+  metrics: Metrics;
+  log: Logger;
+  taskSource?: TaskSource | null;
+}): HealthServices {
+  const { config, state, broker, metrics, log } = deps;
+  const health = new HealthChecker(state, {
+    policy: { lostAfter: config.workerLostAfter, purgeAfter: config.purgeOfflineWorkers },
+    stale: new StaleRules({
+      startedAfter: config.staleStartedAfter,
+      receivedAfter: config.staleReceivedAfter,
+      overrides: parseStaleLimits(config.staleLimits),
+    }),
+  });
+  const healthMetrics = new HealthMetrics(metrics, state);
+  const results = config.resultBackend ? new RedisResultBackend(config.resultBackend) : null;
+  const taskSource =
+    deps.taskSource !== undefined
+      ? deps.taskSource
+      : broker instanceof RedisBroker
+        ? new RedisInspectSource(broker, { timeoutMs: config.inspectTimeout, nextClock: () => ++state.clock, log })
+        : null;
+  const reconciler = config.reconcile
+    ? new Reconciler({ state, health, tasks: taskSource, results, metrics, log: log.child({ mod: 'reconcile' }), settleMs: 1500 })
+    : null;
+  const reconcile = (why: string) => {
+    if (reconciler) reconciler.run(why).catch((err: unknown) => log.warn({ err: String(err) }, 'reconcile failed'));
+  };
+  return {
+    health,
+    reconciler,
+    start() {
+      health.listeningFrom();
+      health.start(config.healthInterval, (s) => {
+        healthMetrics.observe(s);
+        if (s.lost.length) log.warn({ workers: s.lost }, 'workers lost (no heartbeat, no worker-offline)');
+        if (s.orphaned.length) log.info({ tasks: s.orphaned.length }, 'tasks orphaned');
+      });
+      healthMetrics.observe(health.tick());
+      reconcile('start');
+    },
+    onBrokerStatus(status, reconnected) {
+      if (status === 'connected') {
+        health.listeningFrom();
+        if (reconnected) reconcile('reconnect');
+      } else health.notListening();
+    },
+    async stop() {
+      health.stop();
+      await results?.close();
+    },
+  };
+}

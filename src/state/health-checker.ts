@@ -1,0 +1,168 @@
+import type { LiveState } from './live.js';
+import { SETTLED_STATES } from './merge.js';
+import type { StaleRules, StaleKind } from './stale.js';
+import type { Task, Worker } from './types.js';
+import { isLost, isPurgeable, viewStatus, type HealthPolicy, type WorkerViewStatus } from './worker-health.js';
+
+export type OrphanReason = 'worker-offline' | 'worker-lost' | 'unknown-after-gap';
+
+export interface HealthSummary {
+  workers: Record<WorkerViewStatus, number>;
+  stale: Record<StaleKind, number>;
+  /** Tasks orphaned by this tick. */
+  orphaned: { task: Task; reason: OrphanReason }[];
+  lost: string[];
+  purged: string[];
+}
+
+export interface HealthCheckerOptions {
+  policy: HealthPolicy;
+  stale: StaleRules;
+  /**
+   * Seconds between a worker-offline event and orphaning its unfinished tasks, so the task
+   * events it published just before saying goodbye are merged first.
+   */
+  orphanGrace?: number;
+  now?: () => number;
+}
+
+/**
+ * The live model's health timer: marks silent workers lost, orphans the unfinished tasks of
+ * workers that went offline or lost, drops long-gone workers from the live model, and counts
+ * workers by status and stale tasks. `tick(now)` is the whole logic and takes the clock as a
+ * parameter, so it is unit-tested without timers; `start()` just calls it every second.
+ */
+export class HealthChecker {
+  /** Hostnames whose tasks are to be orphaned, with the local time at which to do it. */
+  private readonly orphanDue = new Map<string, number>();
+  /** While not listening to the broker nothing is heard, so nobody can be declared lost. */
+  private listening = false;
+  private listeningSince = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+  private readonly grace: number;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly state: LiveState,
+    private readonly opts: HealthCheckerOptions,
+  ) {
+    this.now = opts.now ?? (() => Date.now() / 1000);
+    this.grace = opts.orphanGrace ?? 2;
+    // Workers the store remembers as gone may still own unfinished tasks from before.
+    for (const w of state.workers.values()) if (w.status !== 'online') this.orphanDue.set(w.hostname, 0);
+    this.unsubscribe = state.subscribe({
+      worker: (w, ev) => {
+        if (ev.type === 'worker-offline') this.orphanDue.set(w.hostname, this.now() + this.grace);
+        else if (w.status === 'online') this.orphanDue.delete(w.hostname);
+      },
+    });
+  }
+
+  get policy(): HealthPolicy {
+    return this.opts.policy;
+  }
+
+  get staleRules(): StaleRules {
+    return this.opts.stale;
+  }
+
+  /** The broker connection is up (again): silence is measured from now on. */
+  listeningFrom(now = this.now()): void {
+    this.listening = true;
+    this.listeningSince = now;
+  }
+
+  /** The broker connection is down: stop declaring workers lost until it is back. */
+  notListening(): void {
+    this.listening = false;
+  }
+
+  /** Options for the pure status functions, as this checker sees the worker. */
+  viewOptions(hostname: string): { listeningSince: number; freqKnown: boolean } {
+    return { listeningSince: this.listening ? this.listeningSince : Number.POSITIVE_INFINITY, freqKnown: this.state.freqKnown.has(hostname) };
+  }
+
+  tick(now = this.now()): HealthSummary {
+    const { policy } = this.opts;
+    const summary: HealthSummary = {
+      workers: { online: 0, idle: 0, offline: 0, lost: 0 },
+      stale: { received: 0, started: 0 },
+      orphaned: [],
+      lost: [],
+      purged: [],
+    };
+    if (this.listening) {
+      for (const w of this.state.workers.values()) {
+        if (isLost(w, now, policy, this.viewOptions(w.hostname))) {
+          this.state.setWorkerStatus(w.hostname, 'lost', now);
+          this.orphanDue.set(w.hostname, now);
+          summary.lost.push(w.hostname);
+        }
+      }
+    }
+    this.orphanDueTasks(now, summary);
+
+    const running = new Map<string, number>();
+    for (const t of this.state.inflight.values()) {
+      if (t.state === 'STARTED' && t.worker) running.set(t.worker, (running.get(t.worker) ?? 0) + 1);
+      const s = this.opts.stale.check(t, now);
+      if (s) summary.stale[s.kind]++;
+    }
+    for (const w of [...this.state.workers.values()]) {
+      const status = viewStatus(w, now, policy, { running: running.get(w.hostname), ...this.viewOptions(w.hostname) });
+      if (status !== 'online' && status !== 'idle' && isPurgeable(w, status, now, policy) && !this.orphanDue.has(w.hostname)) {
+        this.state.removeWorker(w.hostname);
+        summary.purged.push(w.hostname);
+        continue;
+      }
+      summary.workers[status]++;
+    }
+    return summary;
+  }
+
+  private orphanDueTasks(now: number, summary: HealthSummary): void {
+    if (this.orphanDue.size === 0) return;
+    const due = new Map<string, OrphanReason>();
+    for (const [host, at] of this.orphanDue) {
+      if (at > now) continue;
+      this.orphanDue.delete(host);
+      const w: Worker | undefined = this.state.workers.get(host);
+      if (!w || w.status === 'online') continue;
+      due.set(host, w.status === 'offline' ? 'worker-offline' : 'worker-lost');
+    }
+    if (due.size === 0) return;
+    const victims: [Task, OrphanReason][] = [];
+    for (const t of this.state.inflight.values()) {
+      const reason = t.worker ? due.get(t.worker) : undefined;
+      if (reason && !SETTLED_STATES.has(t.state) && t.state !== 'PENDING') victims.push([t, reason]);
+    }
+    for (const [t, reason] of victims) {
+      const task = this.orphan(t, reason, now);
+      if (task.state === 'ORPHANED') summary.orphaned.push({ task, reason });
+    }
+  }
+
+  /** Marks one in-flight task orphaned (through the live model, so it is persisted in batch). */
+  orphan(t: Task, reason: OrphanReason, now = this.now()): Task {
+    return this.state.applyDerived({
+      type: 'task-orphaned',
+      uuid: t.uuid,
+      hostname: t.worker ?? 'celeriac',
+      timestamp: Math.max(now, t.timestamp),
+      clock: this.state.clock,
+      derived: reason,
+    });
+  }
+
+  start(intervalSeconds: number, onTick: (s: HealthSummary) => void): void {
+    this.timer = setInterval(() => onTick(this.tick()), intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.unsubscribe();
+  }
+}
