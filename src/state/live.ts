@@ -191,7 +191,7 @@ export class LiveState {
       if (typeof ev.active === 'number') w.active = ev.active;
       if (typeof ev.processed === 'number') w.processed = ev.processed;
       if (Array.isArray(ev.loadavg)) w.loadavg = ev.loadavg;
-      if (ev.type === 'worker-online' || w.status !== 'online') {
+      if (ev.type === 'worker-online' || (w.status !== 'online' && !sentBeforeGoodbye(w, ev))) {
         w.online_at = ev.timestamp;
         w.status = 'online';
       }
@@ -205,9 +205,18 @@ export class LiveState {
     const w = this.getWorker(ev.hostname, ev.timestamp);
     w.last_heartbeat = this.now();
     w.last_event = ev.timestamp;
-    if (w.status !== 'online') {
+    if (w.status !== 'online' && !sentBeforeGoodbye(w, ev)) {
       w.status = 'online';
       w.online_at = ev.timestamp;
     }
   }
+}
+
+/**
+ * An event the worker sent before its worker-offline (delivered late, e.g. the last task.multi
+ * batch) does not bring it back online. Both timestamps are on the worker's own clock. A lost
+ * worker's offline_at is Celeriac's clock, so for it any event is proof of life.
+ */
+function sentBeforeGoodbye(w: Worker, ev: CeleryEvent): boolean {
+  return w.status === 'offline' && w.offline_at != null && ev.timestamp <= w.offline_at;
 }
