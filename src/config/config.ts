@@ -26,6 +26,7 @@ export interface Config {
   prefetch: number;
   workerLostAfter: number;
   purgeOfflineWorkers: number;
+  offlineOrphanAfter: number;
   staleStartedAfter: number;
   staleReceivedAfter: number;
   staleLimits: string;

@@ -121,6 +121,12 @@ export const OPTIONS = {
     help: 'Seconds after which offline/lost workers leave live views and metrics (0 = never); they stay in history',
     min: 0,
   },
+  'offline-orphan-after': {
+    kind: 'number',
+    default: 60,
+    help: 'Seconds after a worker-offline before its still-running tasks become ORPHANED (a warm shutdown lets them finish first)',
+    min: 0,
+  },
   'stale-started-after': {
     kind: 'number',
     default: 3600,

@@ -37,6 +37,7 @@ export function createHealthServices(deps: {
   const { config, state, broker, metrics, log } = deps;
   const health = new HealthChecker(state, {
     policy: { lostAfter: config.workerLostAfter, purgeAfter: config.purgeOfflineWorkers },
+    offlineStartedGrace: config.offlineOrphanAfter,
     stale: new StaleRules({
       startedAfter: config.staleStartedAfter,
       receivedAfter: config.staleReceivedAfter,

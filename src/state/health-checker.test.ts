@@ -105,18 +105,30 @@ describe('HealthChecker', () => {
     expect(t.checker.tick(t.now).orphaned).toEqual([]);
   });
 
-  it('orphans after worker-offline once the grace has passed; tasks finished meanwhile stay finished', () => {
+  it('after worker-offline: unstarted tasks orphaned after a short grace, running ones only if they never finish', () => {
     const t = setup();
     t.state.apply(t.ev('worker-online', { freq: 2, active: 0, processed: 0 }));
     t.state.apply(t.ev('task-started', { uuid: 'a' }));
     t.state.apply(t.ev('task-started', { uuid: 'b' }));
+    t.state.apply(t.ev('task-received', { uuid: 'r' }));
     t.state.apply(t.ev('worker-offline', { freq: 2, active: 0, processed: 2 }));
     expect(t.checker.tick(t.now).orphaned).toEqual([]);
-    t.state.apply(t.ev('task-succeeded', { uuid: 'a' })); // arrived just after the goodbye
     t.advance(2.5);
+    // warm shutdown: reserved tasks go back to the broker, running ones are still finishing
+    expect(t.checker.tick(t.now).orphaned.map((o) => [o.task.uuid, o.reason])).toEqual([['r', 'worker-offline']]);
+    t.advance(5);
+    const done = t.state.apply(t.ev('task-succeeded', { uuid: 'a', timestamp: t.now }))!;
+    expect(done.state).toBe('SUCCESS');
+    expect(done.orphaned_at).toBeNull();
+    expect(t.state.workers.get('w1@h')!.status).toBe('offline'); // finishing work is not coming back
+    expect(t.checker.tick(t.now).orphaned).toEqual([]);
+    t.advance(60);
     const s = t.checker.tick(t.now);
     expect(s.orphaned.map((o) => [o.task.uuid, o.reason])).toEqual([['b', 'worker-offline']]);
     expect(s.workers.offline).toBe(1);
+    // a restarted worker with the same name is online again
+    t.state.apply(t.ev('worker-online', { freq: 2, active: 0, processed: 0, timestamp: t.now }));
+    expect(t.checker.tick(t.now).workers.idle).toBe(1);
   });
 
   it('a task orphaned then redelivered takes its real final state', () => {

@@ -19,10 +19,16 @@ export interface HealthCheckerOptions {
   policy: HealthPolicy;
   stale: StaleRules;
   /**
-   * Seconds between a worker-offline event and orphaning its unfinished tasks, so the task
-   * events it published just before saying goodbye are merged first.
+   * Seconds between a worker-offline event and orphaning its tasks that had not started, so the
+   * task events it published just before saying goodbye are merged first.
    */
   orphanGrace?: number;
+  /**
+   * Seconds between a worker-offline event and orphaning its STARTED tasks. A warm shutdown
+   * sends worker-offline first and then waits for running tasks to finish (their events still
+   * arrive); a worker killed during that wait (a pod past its grace period) never finishes them.
+   */
+  offlineStartedGrace?: number;
   now?: () => number;
 }
 
@@ -33,7 +39,10 @@ export interface HealthCheckerOptions {
  * parameter, so it is unit-tested without timers; `start()` just calls it every second.
  */
 export class HealthChecker {
-  /** Hostnames whose tasks are to be orphaned, with the local time at which to do it. */
+  /**
+   * Hostnames whose tasks are to be orphaned, with the local time from which to count the
+   * grace (0 for lost workers and workers the store remembers as gone: no grace).
+   */
   private readonly orphanDue = new Map<string, number>();
   /** While not listening to the broker nothing is heard, so nobody can be declared lost. */
   private listening = false;
@@ -41,6 +50,7 @@ export class HealthChecker {
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private readonly grace: number;
+  private readonly startedGrace: number;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -49,11 +59,12 @@ export class HealthChecker {
   ) {
     this.now = opts.now ?? (() => Date.now() / 1000);
     this.grace = opts.orphanGrace ?? 2;
+    this.startedGrace = Math.max(this.grace, opts.offlineStartedGrace ?? 60);
     // Workers the store remembers as gone may still own unfinished tasks from before.
     for (const w of state.workers.values()) if (w.status !== 'online') this.orphanDue.set(w.hostname, 0);
     this.unsubscribe = state.subscribe({
       worker: (w, ev) => {
-        if (ev.type === 'worker-offline') this.orphanDue.set(w.hostname, this.now() + this.grace);
+        if (ev.type === 'worker-offline') this.orphanDue.set(w.hostname, this.now());
         else if (w.status === 'online') this.orphanDue.delete(w.hostname);
       },
     });
@@ -96,7 +107,7 @@ export class HealthChecker {
       for (const w of this.state.workers.values()) {
         if (isLost(w, now, policy, this.viewOptions(w.hostname))) {
           this.state.setWorkerStatus(w.hostname, 'lost', now);
-          this.orphanDue.set(w.hostname, now);
+          this.orphanDue.set(w.hostname, 0);
           summary.lost.push(w.hostname);
         }
       }
@@ -123,19 +134,27 @@ export class HealthChecker {
 
   private orphanDueTasks(now: number, summary: HealthSummary): void {
     if (this.orphanDue.size === 0) return;
-    const due = new Map<string, OrphanReason>();
-    for (const [host, at] of this.orphanDue) {
-      if (at > now) continue;
-      this.orphanDue.delete(host);
+    // host → [reason, may orphan STARTED tasks too]
+    const due = new Map<string, [OrphanReason, boolean]>();
+    for (const [host, since] of this.orphanDue) {
       const w: Worker | undefined = this.state.workers.get(host);
-      if (!w || w.status === 'online') continue;
-      due.set(host, w.status === 'offline' ? 'worker-offline' : 'worker-lost');
+      if (!w || w.status === 'online') {
+        this.orphanDue.delete(host);
+        continue;
+      }
+      const lost = w.status === 'lost' || since === 0;
+      if (!lost && now < since + this.grace) continue;
+      const started = lost || now >= since + this.startedGrace;
+      if (started) this.orphanDue.delete(host);
+      due.set(host, [w.status === 'offline' ? 'worker-offline' : 'worker-lost', started]);
     }
     if (due.size === 0) return;
     const victims: [Task, OrphanReason][] = [];
     for (const t of this.state.inflight.values()) {
-      const reason = t.worker ? due.get(t.worker) : undefined;
-      if (reason && !SETTLED_STATES.has(t.state) && t.state !== 'PENDING') victims.push([t, reason]);
+      const d = t.worker ? due.get(t.worker) : undefined;
+      if (!d || SETTLED_STATES.has(t.state) || t.state === 'PENDING') continue;
+      if (t.state === 'STARTED' && !d[1]) continue;
+      victims.push([t, d[0]]);
     }
     for (const [t, reason] of victims) {
       const task = this.orphan(t, reason, now);

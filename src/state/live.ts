@@ -205,7 +205,9 @@ export class LiveState {
     const w = this.getWorker(ev.hostname, ev.timestamp);
     w.last_heartbeat = this.now();
     w.last_event = ev.timestamp;
-    if (w.status !== 'online' && !sentBeforeGoodbye(w, ev)) {
+    // A worker in warm shutdown has said goodbye but still finishes its running tasks: their
+    // events do not bring it back online. A lost worker's events do: they prove it is alive.
+    if (w.status === 'lost') {
       w.status = 'online';
       w.online_at = ev.timestamp;
     }
@@ -213,9 +215,8 @@ export class LiveState {
 }
 
 /**
- * An event the worker sent before its worker-offline (delivered late, e.g. the last task.multi
- * batch) does not bring it back online. Both timestamps are on the worker's own clock. A lost
- * worker's offline_at is Celeriac's clock, so for it any event is proof of life.
+ * A heartbeat the worker sent before its worker-offline (delivered late) does not bring it back
+ * online. Both timestamps are on the worker's own clock.
  */
 function sentBeforeGoodbye(w: Worker, ev: CeleryEvent): boolean {
   return w.status === 'offline' && w.offline_at != null && ev.timestamp <= w.offline_at;

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCeleriac, type CeleriacProcess } from './helpers/celeriac.js';
+import { runPython, startWorker, type CeleryWorker } from './helpers/celery.js';
+import { REDIS_DB, REDIS_HOST, REDIS_PORT, redisUrl } from './helpers/services.js';
+import { getJson, sleep, waitFor } from './helpers/wait.js';
+
+/**
+ * Worker health against real Celery workers: a SIGKILLed worker becomes lost and its running
+ * task ORPHANED; a warm shutdown is offline and orphans nothing; a worker with a 10 s heartbeat
+ * is never shown lost with the default settings.
+ */
+const DB = REDIS_DB['health.redis'];
+const BROKER = redisUrl(DB);
+
+describe('worker health (Redis, real workers)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'celeriac-health-'));
+  const redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: DB });
+  let celeriac: CeleriacProcess;
+  const workers: CeleryWorker[] = [];
+
+  beforeAll(async () => {
+    await redis.flushdb();
+    celeriac = await startCeleriac(['--broker', BROKER, '--db', join(dir, 'health.db')]);
+  });
+
+  afterAll(async () => {
+    for (const w of workers) await w.kill();
+    await celeriac?.stop();
+    await redis.flushdb();
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const api = async (path: string) => (await getJson(`${celeriac.url}${path}`)).body;
+  const workerStatus = async (name: string) => ((await api('/api/v1/workers')).items as { hostname: string; status: string }[]).find((w) => w.hostname === name)?.status;
+  const task = async (id: string) => (await getJson(`${celeriac.url}/api/v1/tasks/${id}`)).body.task;
+  const metrics = async () => (await fetch(`${celeriac.url}/metrics`)).text();
+  const send = async (code: string) => (await runPython(`from tasks import *\nr = ${code}\nprint(r.id)`, BROKER)).trim();
+
+  it('a SIGKILLed worker becomes lost and its running task ORPHANED (API and /metrics)', async () => {
+    const w = await startWorker({ broker: BROKER, name: 'kill@health', concurrency: 1 });
+    workers.push(w);
+    await waitFor(async () => (await workerStatus('kill@health')) === 'idle', 'worker idle');
+    const id = await send('slow.delay(120)');
+    await waitFor(async () => (await task(id))?.state === 'STARTED', 'task started');
+    expect(await workerStatus('kill@health')).toBe('online');
+    await w.kill();
+
+    await waitFor(async () => (await workerStatus('kill@health')) === 'lost', 'worker lost', 30000);
+    const t = await waitFor(async () => {
+      const x = await task(id);
+      return x?.state === 'ORPHANED' ? x : null;
+    }, 'task orphaned', 15000);
+    expect(t.orphan_reason).toBe('worker-lost');
+    expect(t.orphaned_at).toBeGreaterThan(t.started);
+    expect(t.worker).toBe('kill@health');
+
+    const listed = await api('/api/v1/tasks?state=ORPHANED');
+    expect(listed.items.map((x: { uuid: string }) => x.uuid)).toContain(id);
+    const orphans = await api('/api/v1/orphans');
+    expect(orphans.items.map((x: { uuid: string }) => x.uuid)).toContain(id);
+    const events = (await getJson(`${celeriac.url}/api/v1/tasks/${id}`)).body.events.map((e: { type: string }) => e.type);
+    expect(events).toContain('task-orphaned');
+
+    const m = await waitFor(async () => {
+      const text = await metrics();
+      return /celeriac_orphaned_tasks_total\{reason="worker-lost"\} 1\b/.test(text) ? text : null;
+    }, 'orphan metric');
+    expect(m).toMatch(/flower_worker_online\{worker="kill@health"\} 0\b/);
+    expect(m).toMatch(/celeriac_workers\{status="lost"\} 1\b/);
+  });
+
+  it('a warm shutdown shows offline and orphans no finished task', async () => {
+    const w = await startWorker({ broker: BROKER, name: 'stop@health', concurrency: 2 });
+    workers.push(w);
+    await waitFor(async () => (await workerStatus('stop@health')) === 'idle', 'worker idle');
+    const quick = await send("add.apply_async((1, 2), queue='celery')");
+    const running = await send('slow.delay(3)');
+    await waitFor(async () => (await task(quick))?.state === 'SUCCESS', 'quick task done');
+    await waitFor(async () => (await task(running))?.state === 'STARTED', 'slow task started');
+    await w.stop(); // warm shutdown: waits for the running task, then worker-offline
+
+    await waitFor(async () => (await workerStatus('stop@health')) === 'offline', 'worker offline');
+    // past the orphan grace after worker-offline (2 s) and a few health ticks
+    await sleep(4000);
+    for (const id of [quick, running]) {
+      const t = await task(id);
+      expect(t.state).toBe('SUCCESS');
+      expect(t.orphaned_at).toBeNull();
+    }
+    const orphans = await api('/api/v1/orphans?worker=stop@health');
+    expect(orphans.items).toEqual([]);
+    expect(await metrics()).toMatch(/flower_worker_online\{worker="stop@health"\} 0\b/);
+  });
+
+  it('a worker with a 10 s heartbeat is never shown lost with default settings', async () => {
+    const w = await startWorker({ broker: BROKER, name: 'slowbeat@health', concurrency: 1, args: ['--heartbeat-interval', '10'] });
+    workers.push(w);
+    await waitFor(async () => (await workerStatus('slowbeat@health')) === 'idle', 'worker idle');
+    const worker = ((await api('/api/v1/workers')).items as { hostname: string; freq: number }[]).find((x) => x.hostname === 'slowbeat@health')!;
+    const seen = new Set<string>();
+    const end = Date.now() + 25000; // more than 2 × 10 s
+    while (Date.now() < end) {
+      seen.add(String(await workerStatus('slowbeat@health')));
+      await sleep(500);
+    }
+    expect(worker.freq === 10 || seen.size > 0).toBe(true);
+    expect([...seen]).toEqual(['idle']);
+    const after = ((await api('/api/v1/workers')).items as { hostname: string; freq: number }[]).find((x) => x.hostname === 'slowbeat@health')!;
+    expect(after.freq).toBe(10);
+  });
+});
