@@ -101,14 +101,12 @@ describe('worker health (Redis, real workers)', () => {
     const w = await startWorker({ broker: BROKER, name: 'slowbeat@health', concurrency: 1, args: ['--heartbeat-interval', '10'] });
     workers.push(w);
     await waitFor(async () => (await workerStatus('slowbeat@health')) === 'idle', 'worker idle');
-    const worker = ((await api('/api/v1/workers')).items as { hostname: string; freq: number }[]).find((x) => x.hostname === 'slowbeat@health')!;
     const seen = new Set<string>();
     const end = Date.now() + 25000; // more than 2 × 10 s
     while (Date.now() < end) {
       seen.add(String(await workerStatus('slowbeat@health')));
       await sleep(500);
     }
-    expect(worker.freq === 10 || seen.size > 0).toBe(true);
     expect([...seen]).toEqual(['idle']);
     const after = ((await api('/api/v1/workers')).items as { hostname: string; freq: number }[]).find((x) => x.hostname === 'slowbeat@health')!;
     expect(after.freq).toBe(10);
