@@ -111,4 +111,26 @@ describe('worker health (Redis, real workers)', () => {
     const after = ((await api('/api/v1/workers')).items as { hostname: string; freq: number }[]).find((x) => x.hostname === 'slowbeat@health')!;
     expect(after.freq).toBe(10);
   });
+
+  it('drops long-gone workers from live views and metrics after --purge-offline-workers, keeps them in history', async () => {
+    const other = await startCeleriac(['--broker', BROKER, '--db', join(dir, 'purge.db'), '--purge-offline-workers', '3']);
+    try {
+      const list = async (q = '') => ((await getJson(`${other.url}/api/v1/workers${q}`)).body.items as { hostname: string; status: string }[]);
+      const w = await startWorker({ broker: BROKER, name: 'purge@health', concurrency: 1, args: ['-Q', 'purge'] });
+      workers.push(w);
+      await waitFor(async () => (await list()).some((x) => x.hostname === 'purge@health' && x.status === 'idle'), 'worker idle');
+      await runPython(`from tasks import *\nadd.apply_async((1, 1), queue='purge')`, BROKER);
+      await waitFor(async () => /flower_events_total\{[^}]*worker="purge@health"/.test(await (await fetch(`${other.url}/metrics`)).text()), 'worker series');
+      await w.stop();
+      await waitFor(async () => (await list()).some((x) => x.hostname === 'purge@health' && x.status === 'offline'), 'worker offline');
+      await waitFor(async () => !(await list()).some((x) => x.hostname === 'purge@health'), 'worker purged from the live view');
+      const metrics = await (await fetch(`${other.url}/metrics`)).text();
+      expect(metrics).not.toMatch(/worker="purge@health"/);
+      const history = await list('?all=1');
+      expect(history.find((x) => x.hostname === 'purge@health')?.status).toBe('offline');
+      expect((await getJson(`${other.url}/api/v1/workers/purge@health`)).body.worker.status).toBe('offline');
+    } finally {
+      await other.stop();
+    }
+  });
 });

@@ -150,12 +150,18 @@ export class HealthChecker {
     }
     if (due.size === 0) return;
     const victims: [Task, OrphanReason][] = [];
+    const stillRunning = new Set<string>();
     for (const t of this.state.inflight.values()) {
       const d = t.worker ? due.get(t.worker) : undefined;
       if (!d || SETTLED_STATES.has(t.state) || t.state === 'PENDING') continue;
-      if (t.state === 'STARTED' && !d[1]) continue;
+      if (t.state === 'STARTED' && !d[1]) {
+        stillRunning.add(t.worker!);
+        continue;
+      }
       victims.push([t, d[0]]);
     }
+    // Nothing left running on a worker in warm shutdown: nothing more to wait for.
+    for (const host of due.keys()) if (!stillRunning.has(host)) this.orphanDue.delete(host);
     for (const [t, reason] of victims) {
       const task = this.orphan(t, reason, now);
       if (task.state === 'ORPHANED') summary.orphaned.push({ task, reason });
