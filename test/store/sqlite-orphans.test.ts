@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyTaskEvent, emptyTask } from '../src/state/merge.js';
-import type { CeleryEvent } from '../src/state/types.js';
-// The built store: its writer thread is a .js file (Node 20 cannot load a .ts worker thread).
-import { SqliteStore } from '../dist/store/sqlite/store.js';
+import { applyTaskEvent, emptyTask } from '../../src/state/merge.js';
+import type { CeleryEvent } from '../../src/state/types.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 /** The SQL upsert must agree with the in-memory merge about ORPHANED, whatever the batching. */
 describe('SQLite store: orphaned tasks', () => {
