@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCeleriac, type CeleriacProcess } from './helpers/celeriac.js';
-import { runPython, startWorker, type CeleryWorker } from './helpers/celery.js';
-import { REDIS_DB, REDIS_HOST, REDIS_PORT, redisUrl } from './helpers/services.js';
-import { getJson, waitFor } from './helpers/wait.js';
+import { startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
+import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
+import { REDIS_DB, REDIS_HOST, REDIS_PORT, redisUrl } from '../helpers/services.js';
+import { getJson, waitFor } from '../helpers/wait.js';
 
 /**
  * Reconciliation after a gap on Redis (pub/sub keeps nothing while Celeriac is away): tasks

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCeleriac, type CeleriacProcess } from './helpers/celeriac.js';
-import { runPython, startWorker, type CeleryWorker } from './helpers/celery.js';
-import { REDIS_DB, REDIS_HOST, REDIS_PORT, redisUrl } from './helpers/services.js';
-import { getJson, sleep, waitFor } from './helpers/wait.js';
+import { startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
+import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
+import { REDIS_DB, REDIS_HOST, REDIS_PORT, redisUrl } from '../helpers/services.js';
+import { getJson, sleep, waitFor } from '../helpers/wait.js';
 
 /**
  * Worker health against real Celery workers: a SIGKILLed worker becomes lost and its running
