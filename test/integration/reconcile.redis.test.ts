@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
 import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
 import { REDIS_DB, REDIS_HOST, REDIS_PORT, redisUrl } from '../helpers/services.js';
-import { getJson, waitFor } from '../helpers/wait.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { getJson, sleep, waitFor } from '../helpers/wait.js';
 
 /**
  * Reconciliation after a gap on Redis (pub/sub keeps nothing while Celeriac is away): tasks
@@ -96,5 +97,56 @@ describe('reconciliation after a gap (Redis, real worker, Redis result backend)'
       return x?.state === 'SUCCESS' ? x : null;
     }, 'long task finished', 60000);
     expect(final.orphaned_at).toBeNull();
+  });
+
+  it('after a broker outage: no worker shown lost, and tasks finished meanwhile are settled on reconnect', async () => {
+    // This Celeriac reaches Redis through a proxy the test can cut: a real outage, events lost.
+    const proxy = await startTcpProxy(REDIS_HOST, REDIS_PORT);
+    const viaProxy = `redis://127.0.0.1:${proxy.port}/${DB}`;
+    const other = await startCeleriac(['--broker', viaProxy, '--db', join(dir, 'outage.db'), '--result-backend', BACKEND]);
+    const get = async (path: string) => (await getJson(`${other.url}${path}`)).body;
+    const workerStatus = async () => ((await get('/api/v1/workers')).items as { hostname: string; status: string }[]).find((x) => x.hostname === 'rw@reconcile')?.status;
+    try {
+      await waitFor(async () => ['idle', 'online'].includes(String(await workerStatus())), 'worker known');
+      const ids = await runPython(
+        'from tasks import *\nprint(" ".join(r.id for r in [slow.delay(5), slow.delay(5)]))',
+        BROKER,
+        { CELERY_RESULT_BACKEND: BACKEND },
+      );
+      const [a, b] = ids.trim().split(' ') as [string, string];
+      for (const id of [a, b]) await waitFor(async () => (await get(`/api/v1/tasks/${id}`)).task?.state === 'STARTED', `task ${id} started`);
+
+      proxy.cut();
+      await waitFor(async () => (await getJson(`${other.url}/readyz`)).status === 503, 'celeriac sees the outage');
+      for (const id of [a, b]) await waitFor(async () => (await meta(id))?.status === 'SUCCESS', `result of ${id}`);
+      // longer than a 2 s-heartbeat worker may stay silent (3 × 2 s), watching its status
+      const statuses = new Set<string>();
+      const end = Date.now() + 8000;
+      while (Date.now() < end) {
+        statuses.add(String(await workerStatus()));
+        await sleep(250);
+      }
+      expect((await get(`/api/v1/tasks/${a}`)).task.state).toBe('STARTED'); // the events were lost
+      proxy.restore();
+
+      for (const id of [a, b]) {
+        const t = await waitFor(async () => {
+          const x = (await get(`/api/v1/tasks/${id}`)).task;
+          return x?.state === 'SUCCESS' ? x : null;
+        }, `task ${id} settled after reconnecting`);
+        expect(t.result).toBe('5');
+      }
+      statuses.add(String(await workerStatus()));
+      expect([...statuses].filter((s) => s === 'lost')).toEqual([]);
+      // the counters are bumped when the reconciliation run ends (after asking the workers)
+      const metrics = await waitFor(async () => {
+        const text = await (await fetch(`${other.url}/metrics`)).text();
+        return /celeriac_reconciled_tasks_total\{outcome="result-backend"\} 2\b/.test(text) ? text : null;
+      }, 'reconciliation metrics');
+      expect(metrics).toMatch(/celeriac_broker_reconnects_total [1-9]/);
+    } finally {
+      await other.stop();
+      await proxy.close();
+    }
   });
 });
