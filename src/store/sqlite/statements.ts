@@ -32,6 +32,15 @@ const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 const fromWinner = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NOT NULL AND (tasks.${c} IS NULL OR ${WINS}) THEN excluded.${c} ELSE tasks.${c} END`;
 
+/**
+ * The orphan columns of the task upsert (shared with the PostgreSQL upsert, which passes its
+ * own `maxOf`): the latest orphaning wins and its reason goes with it.
+ */
+export const orphanSet = (maxOf: (c: string) => string) =>
+  `orphan_reason = CASE WHEN excluded.orphaned_at IS NOT NULL AND (tasks.orphaned_at IS NULL OR excluded.orphaned_at >= tasks.orphaned_at)
+    THEN excluded.orphan_reason ELSE tasks.orphan_reason END,
+  ${maxOf('orphaned_at')}`;
+
 export const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
 VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
@@ -46,9 +55,7 @@ ON CONFLICT (uuid) DO UPDATE SET
   retries = max(tasks.retries, excluded.retries),
   clock = max(tasks.clock, excluded.clock),
   seen_at = min(tasks.seen_at, excluded.seen_at),
-  orphan_reason = CASE WHEN excluded.orphaned_at IS NOT NULL AND (tasks.orphaned_at IS NULL OR excluded.orphaned_at >= tasks.orphaned_at)
-    THEN excluded.orphan_reason ELSE tasks.orphan_reason END,
-  ${maxOf('orphaned_at')},
+  ${orphanSet(maxOf)},
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
 export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (uuid, timestamp, type, hostname, clock, data)
