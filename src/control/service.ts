@@ -100,6 +100,8 @@ export class ControlPlane {
       if (!(result as { ok: boolean } | null)?.ok && result) return result;
       throw err;
     }
+    const changes = ['pool_grow', 'pool_shrink', 'autoscale', 'add_consumer', 'cancel_consumer', 'pool_restart'];
+    if (changes.includes(command)) void this.inspector.refresh(hostname).catch(() => undefined);
     return result!;
   }
 
