@@ -3,6 +3,7 @@ import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqp
 import type { Logger } from 'pino';
 import type { PidboxMessage } from '../broker/types.js';
 import { AppError, describeError } from '../shared/errors.js';
+import { safeHeaders } from './amqp-fields.js';
 import { managementQueues } from './rabbit-management.js';
 import type { TaskMessage } from './task-message.js';
 import {
@@ -123,7 +124,7 @@ export class AmqpControlTransport implements ControlTransport {
       contentEncoding: 'utf-8',
       deliveryMode: 2,
       priority: 0,
-      headers: { clock, expires: Date.now() / 1000 + timeoutMs / 1000 },
+      headers: safeHeaders({ clock, expires: Date.now() / 1000 + timeoutMs / 1000 }),
     });
   }
 
@@ -182,7 +183,7 @@ export class AmqpControlTransport implements ControlTransport {
       correlationId: msg.correlationId,
       replyTo: msg.replyTo || undefined,
       expiration: msg.expiration,
-      headers: msg.headers,
+      headers: safeHeaders(msg.headers),
     });
   }
 
