@@ -220,7 +220,7 @@ export class SqliteStore implements Store {
 
   async taskLinks(uuid: string): Promise<TaskLinks> {
     const of = this.db.prepare('SELECT retry_of FROM task_links WHERE retried_as = ?').get(uuid) as { retry_of: string } | undefined;
-    const as = this.db.prepare('SELECT retried_as FROM task_links WHERE retry_of = ? ORDER BY created_at').all(uuid) as { retried_as: string }[];
+    const as = this.db.prepare('SELECT retried_as FROM task_links WHERE retry_of = ? ORDER BY created_at, retried_as').all(uuid) as { retried_as: string }[];
     return { retry_of: of?.retry_of ?? null, retried_as: as.map((r) => r.retried_as) };
   }
 }
