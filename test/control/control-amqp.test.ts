@@ -75,6 +75,10 @@ describe('control plane over RabbitMQ', () => {
     expect((e.stats as any).broker.transport).toBe('amqp');
     expect((e.registered as string[])).toContain('tasks.slow');
     await expect(plane.inspect('nobody@nowhere', true)).rejects.toMatchObject({ code: 'WORKER_NOT_FOUND' });
+    // Concurrent refreshes of one worker share one round of broadcasts.
+    const a = plane.inspector.refresh(W);
+    expect(plane.inspector.refresh(W)).toBe(a);
+    expect((await a).replied.get(W)).toHaveLength(8);
   });
 
   it('grows and shrinks the pool, adds and cancels a consumer, sets a rate limit', async () => {

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
 import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
@@ -70,6 +71,15 @@ describe.each(brokers)('remote control over $kind', ({ kind, setup, teardown }) 
     expect(flower.status).toBe(200);
     expect(flower.body[W].registered).toContain('tasks.add');
     expect(flower.body[W].stats.pid).toBe(e.stats.pid);
+    if (kind === 'redis') {
+      // Every call removed its reply binding and reply lists (celery-wire.md §5.3).
+      const r = new Redis(broker);
+      const members = await r.smembers('_kombu.binding.reply.celery.pidbox');
+      const leftovers = await r.keys('*.reply.celery.pidbox*');
+      r.disconnect();
+      expect(members).toEqual([]);
+      expect(leftovers).toEqual([]);
+    }
     const unknown = await getJson(`${base}/api/v1/workers/nobody@nowhere/inspect`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('WORKER_NOT_FOUND');
