@@ -70,7 +70,11 @@ export class AmqpControlTransport implements ControlTransport {
   private async open(): Promise<Conn> {
     let model: ChannelModel;
     try {
-      model = await amqp.connect(this.opts.url, { heartbeat: this.opts.heartbeat ?? 60, clientProperties: { connection_name: 'celeriac-control' } });
+      model = await amqp.connect(this.opts.url, {
+        heartbeat: this.opts.heartbeat ?? 60,
+        timeout: 5000,
+        clientProperties: { connection_name: 'celeriac-control' },
+      });
     } catch (err) {
       throw new AppError('BROKER_UNAVAILABLE', `cannot connect to the broker: ${describeError(err)}`, { cause: err });
     }

@@ -56,7 +56,8 @@ export class RedisControlTransport implements ControlTransport {
       enableOfflineQueue: false,
       retryStrategy: (times: number) => (this.stopped ? null : Math.min(100 * 2 ** Math.min(times, 6), 5000)),
     };
-    this.cmd = new Redis({ ...common, connectionName: 'celeriac-control' });
+    // A broker that accepts the connection but does not answer must not hang a request.
+    this.cmd = new Redis({ ...common, connectionName: 'celeriac-control', commandTimeout: 10000 });
     this.blocking = new Redis({ ...common, connectionName: 'celeriac-control-replies' });
     for (const c of [this.cmd, this.blocking]) {
       c.on('error', (err: Error) => opts.log.debug({ err: describeError(err) }, 'control redis connection error'));

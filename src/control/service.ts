@@ -86,18 +86,20 @@ export class ControlPlane {
 
   /** Sends one remote-control command to one worker and returns its answer. */
   async control(caller: Caller, hostname: string, command: string, input: unknown): Promise<{ ok: boolean; reply: unknown }> {
-    if (!isCommand(command)) throw new AppError('INVALID_PARAMETER', `unknown command "${command}" (one of ${Object.keys(COMMANDS).join(', ')})`);
-    const args = commandArgs(command, input);
-    await this.requireWorker(hostname);
     let result: { ok: boolean; reply: unknown } | null = null;
     try {
-      await this.audited(caller, command, hostname, args, async () => {
+      // Refusals (unknown command or worker, bad arguments) are audited too.
+      await this.audited(caller, command.slice(0, 64), hostname, input ?? {}, async () => {
+        if (!isCommand(command)) throw new AppError('INVALID_PARAMETER', `unknown command "${command}" (one of ${Object.keys(COMMANDS).join(', ')})`);
+        const args = commandArgs(command, input);
+        await this.requireWorker(hostname);
         result = await this.command(hostname, command, args);
         if (!result.ok) throw new AppError('WORKER_ERROR', errorText(result.reply));
       });
     } catch (err) {
       // The worker answered with an error: that is still an answer, returned as {ok: false}.
-      if (!(result as { ok: boolean } | null)?.ok && result) return result;
+      const r = result as { ok: boolean; reply: unknown } | null;
+      if (r && !r.ok) return r;
       throw err;
     }
     const changes = ['pool_grow', 'pool_shrink', 'autoscale', 'add_consumer', 'cancel_consumer', 'pool_restart'];
