@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import { AppError, isAppError } from '../shared/errors.js';
+import type { AppError} from '../shared/errors.js';
+import { isAppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import { controlV1Routes } from './control-v1.routes.js';
 import { flowerControlRoutes } from './control.routes.js';
