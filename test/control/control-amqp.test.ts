@@ -27,7 +27,7 @@ const caller = { actor: 'test', ip: null };
 describe('control plane over RabbitMQ', () => {
   let broker: string;
   let worker: CeleryWorker;
-  let events: CeleryEvent[] = [];
+  const events: CeleryEvent[] = [];
   let conn: ChannelModel;
   let store: SqliteStore;
   let state: LiveState;
