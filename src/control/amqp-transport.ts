@@ -3,7 +3,7 @@ import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqp
 import type { Logger } from 'pino';
 import type { PidboxMessage } from '../broker/types.js';
 import { AppError, describeError } from '../shared/errors.js';
-import { safeHeaders } from './amqp-fields.js';
+import { safeHeaders } from '../broker/amqp-fields.js';
 import { managementQueues } from './rabbit-management.js';
 import type { TaskMessage } from './task-message.js';
 import {

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { pyAmqpSafe } from '../../src/control/amqp-fields.js';
+import { pyAmqpSafe } from '../../src/broker/amqp-fields.js';
 import { PYTHON } from '../helpers/services.js';
 
 const codec = createRequire(import.meta.url)('amqplib/lib/codec.js') as { encodeTable(b: Buffer, v: unknown, o: number): number };
