@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AmqpControlTransport } from '../../src/control/amqp-transport.js';
+import { RedisControlTransport } from '../../src/control/redis-transport.js';
 import { buildTaskMessage } from '../../src/control/task-message.js';
 import { startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
 import { runPython } from '../helpers/celery.js';
@@ -53,6 +54,32 @@ describe('queue depth on Redis', () => {
     // Flower's route knows the queues Celeriac sent to.
     const f = await getJson(`${app.url}/api/queues/length`);
     expect(f.body.active_queues).toEqual(expect.arrayContaining([{ name: 'depth', messages: 6 }, { name: 'celery', messages: 2 }]));
+  });
+});
+
+describe('queue depth on Redis with a global key prefix', () => {
+  it('finds the lists where kombu put them', async () => {
+    const db = REDIS_DB['queues.redis'];
+    const broker = redisUrl(db);
+    await flushRedis(db);
+    const t = new RedisControlTransport({ url: broker, log: pino({ level: 'silent' }), keyPrefix: 'pfx:' });
+    await t.start();
+    try {
+      await runPython(
+        "from tasks import app, add\napp.conf.broker_transport_options = {'global_keyprefix': 'pfx:'}\n" +
+          "add.apply_async((1, 1), queue='pq')\nadd.apply_async((1, 1), queue='pq', priority=4)\n",
+        broker,
+      );
+      await t.publishTask(buildTaskMessage({ name: 'tasks.add', args: [1, 1], options: { queue: 'pq', priority: 9 }, origin: 'test@x', clock: 1 }));
+      expect(await t.queueDepths(['pq'])).toEqual([{ name: 'pq', messages: 3, priorities: { '0': 1, '3': 1, '6': 0, '9': 1 } }]);
+      const plain = new RedisControlTransport({ url: broker, log: pino({ level: 'silent' }) });
+      await plain.start();
+      expect((await plain.queueDepths(['pq']))[0]!.messages).toBe(0);
+      await plain.stop();
+    } finally {
+      await t.stop();
+      await flushRedis(db);
+    }
   });
 });
 
