@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BrokerAdapter } from '../broker/types.js';
 import type { Config } from '../config/config.js';
+import type { ControlPlane } from '../control/index.js';
 import type { Ingestor } from '../ingest/pipeline.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { HealthChecker } from '../state/health-checker.js';
@@ -18,4 +19,6 @@ export interface ApiContext {
   log: Logger;
   /** The health timer (worker status, orphans, stale tasks); absent in tests that build a bare app. */
   health?: HealthChecker;
+  /** Remote control, inspect, task sending, queue depth (absent: those routes answer 503). */
+  control?: ControlPlane;
 }

@@ -53,6 +53,10 @@ export class Reconciler {
     this.now = deps.now ?? (() => Date.now() / 1000);
   }
 
+  useTaskSource(source: TaskSource | null): void {
+    this.deps.tasks = source;
+  }
+
   /** Runs once; a call while running schedules one more run after it. */
   run(why: string): Promise<ReconcileReport> {
     if (this.running) {

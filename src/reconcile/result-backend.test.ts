@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pyRepr } from './py-repr.js';
+import { pyRepr } from '../control/py-repr.js';
 import { metaToEvent, parseDateDone } from './result-backend.js';
 import { idsFromReply } from './task-source.js';
 

@@ -3,7 +3,7 @@ import { parseRedisUrl } from '../broker/redis-url.js';
 import { maskUrl } from '../config/config.js';
 import { AppError, describeError } from '../shared/errors.js';
 import type { CeleryEvent, Task } from '../state/types.js';
-import { pyRepr } from './py-repr.js';
+import { pyRepr } from '../control/py-repr.js';
 
 /** What Celery's Redis result backend stores under `celery-task-meta-<id>` (JSON). */
 export interface TaskMeta {

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { RedisBroker } from '../broker/redis.js';
-import type { BrokerAdapter, BrokerStatus } from '../broker/types.js';
+import type { BrokerStatus } from '../broker/types.js';
 import type { Config } from '../config/config.js';
 import { HealthMetrics } from '../metrics/health-metrics.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -8,7 +7,6 @@ import { HealthChecker } from '../state/health-checker.js';
 import type { LiveState } from '../state/live.js';
 import { parseStaleLimits, StaleRules } from '../state/stale.js';
 import { Reconciler } from './reconciler.js';
-import { RedisInspectSource } from './redis-inspect.js';
 import { RedisResultBackend } from './result-backend.js';
 import type { TaskSource } from './task-source.js';
 
@@ -17,6 +15,8 @@ export interface HealthServices {
   reconciler: Reconciler | null;
   /** Call once the broker is subscribed: starts the timer and the first reconciliation. */
   start(): void;
+  /** Where reconciliation learns which tasks workers hold (the control module's pidbox client). */
+  useTaskSource(source: TaskSource | null): void;
   /** Feed broker status changes (from BrokerAdapter.onStatus). */
   onBrokerStatus(status: BrokerStatus, reconnected: boolean): void;
   stop(): Promise<void>;
@@ -24,17 +24,17 @@ export interface HealthServices {
 
 /**
  * Wires worker health (lost/offline/purge, orphans, stale tasks) and reconciliation after gaps.
- * `taskSource` overrides the minimal Redis inspect client (e.g. with the control module's).
+ * Without a task source (no control plane) reconciliation still reads the result backend but
+ * leaves tasks whose worker may still hold them alone.
  */
 export function createHealthServices(deps: {
   config: Config;
   state: LiveState;
-  broker: BrokerAdapter;
   metrics: Metrics;
   log: Logger;
   taskSource?: TaskSource | null;
 }): HealthServices {
-  const { config, state, broker, metrics, log } = deps;
+  const { config, state, metrics, log } = deps;
   const health = new HealthChecker(state, {
     policy: { lostAfter: config.workerLostAfter, purgeAfter: config.purgeOfflineWorkers },
     offlineStartedGrace: config.offlineOrphanAfter,
@@ -46,14 +46,8 @@ export function createHealthServices(deps: {
   });
   const healthMetrics = new HealthMetrics(metrics, state);
   const results = config.resultBackend ? new RedisResultBackend(config.resultBackend) : null;
-  const taskSource =
-    deps.taskSource !== undefined
-      ? deps.taskSource
-      : broker instanceof RedisBroker
-        ? new RedisInspectSource(broker, { timeoutMs: config.inspectTimeout, nextClock: () => ++state.clock, log })
-        : null;
   const reconciler = config.reconcile
-    ? new Reconciler({ state, health, tasks: taskSource, results, metrics, log: log.child({ mod: 'reconcile' }), settleMs: 1500 })
+    ? new Reconciler({ state, health, tasks: deps.taskSource ?? null, results, metrics, log: log.child({ mod: 'reconcile' }), settleMs: 1500 })
     : null;
   const reconcile = (why: string) => {
     if (reconciler) reconciler.run(why).catch((err: unknown) => log.warn({ err: String(err) }, 'reconcile failed'));
@@ -70,6 +64,9 @@ export function createHealthServices(deps: {
       });
       healthMetrics.observe(health.tick());
       reconcile('start');
+    },
+    useTaskSource(source) {
+      reconciler?.useTaskSource(source);
     },
     onBrokerStatus(status, reconnected) {
       if (status === 'connected') {
