@@ -27,16 +27,11 @@ export function healthPolicy(ctx: Pick<ApiContext, 'config' | 'health'>): Health
 export async function workerViews(ctx: ApiContext, opts: { all?: boolean } = {}): Promise<WorkerView[]> {
   const now = Date.now() / 1000;
   const policy = healthPolicy(ctx);
-  const running = new Map<string, number>();
-  for (const t of ctx.state.inflight.values()) {
-    if (t.state === 'STARTED' && t.worker) running.set(t.worker, (running.get(t.worker) ?? 0) + 1);
-  }
   const out: WorkerView[] = [];
   for (const w of await allWorkers(ctx)) {
     const live = ctx.state.workers.get(w.hostname) === w;
     const v = workerView(w, now, {
       policy,
-      running: running.get(w.hostname),
       ...(live && ctx.health ? ctx.health.viewOptions(w.hostname) : {}),
     });
     if (!opts.all && !live && isPurgeable(w, v.status, now, policy)) continue;

@@ -29,6 +29,8 @@ export interface HealthCheckerOptions {
    * arrive); a worker killed during that wait (a pod past its grace period) never finishes them.
    */
   offlineStartedGrace?: number;
+  /** Seconds between counts of stale tasks (a pass over the in-flight map). */
+  staleEvery?: number;
   now?: () => number;
 }
 
@@ -52,6 +54,9 @@ export class HealthChecker {
   private readonly grace: number;
   private readonly startedGrace: number;
   private readonly unsubscribe: () => void;
+  private staleCountedAt = Number.NEGATIVE_INFINITY;
+  private lastStale: Record<StaleKind, number> = { received: 0, started: 0 };
+  private readonly staleEvery: number;
 
   constructor(
     private readonly state: LiveState,
@@ -59,6 +64,7 @@ export class HealthChecker {
   ) {
     this.now = opts.now ?? (() => Date.now() / 1000);
     this.grace = opts.orphanGrace ?? 2;
+    this.staleEvery = opts.staleEvery ?? 5;
     this.startedGrace = Math.max(this.grace, opts.offlineStartedGrace ?? 60);
     // Workers the store remembers as gone may still own unfinished tasks from before.
     for (const w of state.workers.values()) if (w.status !== 'online') this.orphanDue.set(w.hostname, 0);
@@ -114,14 +120,20 @@ export class HealthChecker {
     }
     this.orphanDueTasks(now, summary);
 
-    const running = new Map<string, number>();
-    for (const t of this.state.inflight.values()) {
-      if (t.state === 'STARTED' && t.worker) running.set(t.worker, (running.get(t.worker) ?? 0) + 1);
-      const s = this.opts.stale.check(t, now);
-      if (s) summary.stale[s.kind]++;
+    // Stale tasks need a pass over every in-flight task: not every tick.
+    if (now - this.staleCountedAt >= this.staleEvery) {
+      this.staleCountedAt = now;
+      const stale = { received: 0, started: 0 };
+      for (const t of this.state.inflight.values()) {
+        const s = this.opts.stale.check(t, now);
+        if (s) stale[s.kind]++;
+      }
+      this.lastStale = stale;
     }
+    summary.stale = { ...this.lastStale };
     for (const w of [...this.state.workers.values()]) {
-      const status = viewStatus(w, now, policy, { running: running.get(w.hostname), ...this.viewOptions(w.hostname) });
+      // idle/online from the worker's own `active` count (its heartbeats), not a task scan
+      const status = viewStatus(w, now, policy, this.viewOptions(w.hostname));
       if (status !== 'online' && status !== 'idle' && isPurgeable(w, status, now, policy) && !this.orphanDue.has(w.hostname)) {
         this.state.removeWorker(w.hostname);
         summary.purged.push(w.hostname);
