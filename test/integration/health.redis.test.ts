@@ -24,7 +24,7 @@ describe('worker health (Redis, real workers)', () => {
 
   beforeAll(async () => {
     await redis.flushdb();
-    celeriac = await startCeleriac(['--broker', BROKER, '--db', join(dir, 'health.db')]);
+    celeriac = await startCeleriac(['--broker', BROKER, '--db', join(dir, 'health.db'), '--stale-limits', 'tasks.slow=2']);
   });
 
   afterAll(async () => {
@@ -47,7 +47,16 @@ describe('worker health (Redis, real workers)', () => {
     await waitFor(async () => (await workerStatus('kill@health')) === 'idle', 'worker idle');
     const id = await send('slow.delay(120)');
     await waitFor(async () => (await task(id))?.state === 'STARTED', 'task started');
-    expect(await workerStatus('kill@health')).toBe('online');
+    // online, not idle, once its heartbeat counts the running task
+    await waitFor(async () => (await workerStatus('kill@health')) === 'online', 'worker busy');
+    // running longer than its stale limit (tasks.slow=2 s): listed and counted as stale
+    const stale = await waitFor(async () => {
+      const body = await api('/api/v1/tasks?stale=1');
+      return body.items.find((x: { uuid: string }) => x.uuid === id);
+    }, 'task listed as stale');
+    expect(stale.stale).toMatchObject({ kind: 'started', limit: 2 });
+    expect((await api('/api/v1/stale?kind=received')).items).toEqual([]);
+    await waitFor(async () => /celeriac_stale_tasks\{kind="started"\} 1\b/.test(await metrics()), 'stale metric');
     await w.kill();
 
     await waitFor(async () => (await workerStatus('kill@health')) === 'lost', 'worker lost', 30000);
@@ -75,11 +84,11 @@ describe('worker health (Redis, real workers)', () => {
   });
 
   it('a warm shutdown shows offline and orphans no finished task', async () => {
-    const w = await startWorker({ broker: BROKER, name: 'stop@health', concurrency: 2 });
+    const w = await startWorker({ broker: BROKER, name: 'stop@health', concurrency: 2, args: ['-Q', 'stop'] });
     workers.push(w);
     await waitFor(async () => (await workerStatus('stop@health')) === 'idle', 'worker idle');
-    const quick = await send("add.apply_async((1, 2), queue='celery')");
-    const running = await send('slow.delay(3)');
+    const quick = await send("add.apply_async((1, 2), queue='stop')");
+    const running = await send("slow.apply_async((3,), queue='stop')");
     await waitFor(async () => (await task(quick))?.state === 'SUCCESS', 'quick task done');
     await waitFor(async () => (await task(running))?.state === 'STARTED', 'slow task started');
     await w.stop(); // warm shutdown: waits for the running task, then worker-offline
