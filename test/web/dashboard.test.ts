@@ -274,6 +274,7 @@ describe('web dashboard', () => {
       ['worker-detail', `/workers/${encodeURIComponent(hostname)}`, 'h1'],
       ['queues', '/queues', 'h1'],
       ['failures', '/failures', '[data-testid="failures-table"]'],
+      ['orphans', '/orphans', '[data-testid="stale-table"]'],
       ['audit', '/audit', 'h1'],
     ];
     for (const [name, path, sel] of pages) {

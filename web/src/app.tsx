@@ -2,6 +2,7 @@ import { Shell } from './components/layout/shell';
 import { Toasts } from './components/ui/toasts';
 import { AuditPage } from './features/audit';
 import { FailuresPage } from './features/failures';
+import { OrphansPage } from './features/orphans';
 import { OverviewPage } from './features/overview';
 import { QueuesPage } from './features/queues';
 import { TaskDetailPage } from './features/task-detail';
@@ -19,6 +20,7 @@ function Routes() {
   if ((m = matchPath('/workers/:hostname', pathname))) return <WorkerDetailPage key={m.hostname} hostname={m.hostname!} />;
   if (pathname === '/queues') return <QueuesPage />;
   if (pathname === '/failures') return <FailuresPage />;
+  if (pathname === '/orphans') return <OrphansPage />;
   if (pathname === '/audit') return <AuditPage />;
   return <p className="notice">No page at {pathname}.</p>;
 }

@@ -23,5 +23,9 @@ export const keys = {
     failures: (window: number) => ['stats', 'failures', window] as const,
   },
   queues: ['queues'] as const,
+  orphans: {
+    list: () => ['orphans', 'list'] as const,
+    stale: () => ['orphans', 'stale'] as const,
+  },
   audit: (params: Record<string, string>) => ['audit', params] as const,
 };

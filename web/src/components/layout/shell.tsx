@@ -9,6 +9,7 @@ const NAV = [
   { to: '/workers', label: 'Workers' },
   { to: '/queues', label: 'Queues' },
   { to: '/failures', label: 'Failures' },
+  { to: '/orphans', label: 'Orphans' },
   { to: '/audit', label: 'Audit log' },
 ];
 

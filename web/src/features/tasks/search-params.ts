@@ -4,7 +4,7 @@
  * Other list filters of GET /api/v1/tasks (name, worker, queue, exception_type, root_id,
  * parent_id, from/to) pass through as they are.
  */
-export const TASK_STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED'] as const;
+export const TASK_STATES = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'ORPHANED'] as const;
 
 export const RANGES: Record<string, { label: string; seconds: number }> = {
   '': { label: 'Any time', seconds: 0 },
