@@ -13,6 +13,8 @@ export interface LiveHubOptions {
   maxBufferedBytes?: number;
   /** Changed tasks remembered between two ticks at most; beyond it every client resyncs. @defaultValue 50000 */
   maxPendingTasks?: number;
+  /** A worker as clients see it (health status); the API's GET /workers view. @defaultValue workerView */
+  viewWorker?: (w: Worker, now: number) => unknown;
 }
 
 /** The socket side of one client, as the hub needs it (a `ws` WebSocket fits). */
@@ -68,6 +70,7 @@ export class LiveHub {
   private readonly maxTasks: number;
   private readonly maxBuffered: number;
   private readonly maxPending: number;
+  private readonly viewWorker: (w: Worker, now: number) => unknown;
   /** Messages sent and clients skipped for back-pressure, for tests and metrics. */
   readonly counters = { messages: 0, skipped: 0, ticks: 0 };
 
@@ -76,6 +79,7 @@ export class LiveHub {
     this.maxTasks = opts.maxTasksPerMessage ?? 200;
     this.maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.maxPending = opts.maxPendingTasks ?? 50000;
+    this.viewWorker = opts.viewWorker ?? ((w, now) => workerView(w, now));
   }
 
   start(): void {
@@ -152,7 +156,7 @@ export class LiveHub {
     const fulls = new Map<Task, string>();
     const rowJson = (t: Task) => cached(rows, t, () => JSON.stringify(liveTaskRow(t)));
     const fullJson = (t: Task) => cached(fulls, t, () => JSON.stringify(taskView(t)));
-    const workersJson = workers.length ? `[${workers.map((w) => JSON.stringify(workerView(w, now))).join(',')}]` : '';
+    const workersJson = workers.length ? `[${workers.map((w) => JSON.stringify(this.viewWorker(w, now))).join(',')}]` : '';
 
     for (const c of this.clients) {
       if (c.sink.bufferedAmount > this.maxBuffered) {

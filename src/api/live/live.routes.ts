@@ -2,7 +2,9 @@ import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../shared/errors.js';
 import type { ApiContext } from '../context.js';
+import { workerView } from '../serialize.js';
 import { taskQueryFromParams } from '../v1.routes.js';
+import { healthPolicy } from '../workers.js';
 import { LiveHub, type LiveClient } from './hub.js';
 import { compileTaskFilter } from './matcher.js';
 
@@ -29,7 +31,10 @@ type ClientMessage =
  */
 export function liveRoutes(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
-    const hub = new LiveHub(ctx.state);
+    const policy = healthPolicy(ctx);
+    const hub = new LiveHub(ctx.state, {
+      viewWorker: (w, now) => workerView(w, now, { policy, ...(ctx.health ? ctx.health.viewOptions(w.hostname) : {}) }),
+    });
     hub.start();
     app.addHook('onClose', async () => hub.stop());
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { intParam, parseQuery } from '../params.js';
-import { workerView } from '../serialize.js';
-import { allWorkers } from '../workers.js';
+import { workerViews } from '../workers.js';
 import { TaskTimeseries } from './timeseries.js';
 
 const windowQuery = z.object({ window: intParam(60, 86400, 3600) });
@@ -21,13 +20,8 @@ export function statsRoutes(ctx: ApiContext): FastifyPluginAsync {
 
     app.get('/stats/timeseries', async (req) => {
       const { window } = parseQuery(windowQuery, req.query);
-      const now = Date.now() / 1000;
       const byStatus: Record<string, number> = { online: 0, idle: 0, offline: 0, lost: 0 };
-      for (const w of await allWorkers(ctx)) {
-        const v = workerView(w, now);
-        const s = v.status === 'online' && v.active === 0 ? 'idle' : v.status;
-        byStatus[s] = (byStatus[s] ?? 0) + 1;
-      }
+      for (const v of await workerViews(ctx)) byStatus[v.status] = (byStatus[v.status] ?? 0) + 1;
       return { ...ts.series(window ?? 3600), inflight: ctx.state.inflight.size, workers: byStatus };
     });
 

@@ -10,8 +10,11 @@ export type TaskView = ServerTask & {
 };
 
 export type WorkerView = Omit<ServerWorker, 'status'> & {
-  status: 'online' | 'offline' | 'lost';
+  /** Older servers say `online` for idle workers too. */
+  status: 'online' | 'idle' | 'offline' | 'lost';
   heartbeat_age: number | null;
+  /** Seconds of silence after which the worker counts as lost. */
+  lost_after?: number;
   alive: boolean;
 };
 

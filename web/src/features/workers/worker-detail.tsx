@@ -3,7 +3,7 @@ import { Button } from '../../components/ui/button';
 import { Card } from '../../components/ui/card';
 import { CodeBlock } from '../../components/ui/code-block';
 import { ErrorNotice } from '../../components/ui/notice';
-import { formatAge, formatNumber, formatTime } from '../../lib/format';
+import { formatAge, formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { Link } from '../../lib/router';
 import { useSettings } from '../../lib/settings';
 import { useInspect, useRefreshInspect, useWorker } from './api';
@@ -44,7 +44,7 @@ export function WorkerDetailPage({ hostname }: { hostname: string }) {
   const { tz } = useSettings();
   const w = useWorker(hostname);
   const worker = w.data?.worker;
-  const inspect = useInspect(hostname, Boolean(worker && worker.status === 'online'));
+  const inspect = useInspect(hostname, Boolean(worker?.alive));
   const refresh = useRefreshInspect(hostname);
   const ins = inspect.data;
   const stats = (ins?.stats ?? {}) as Record<string, unknown>;
@@ -67,7 +67,7 @@ export function WorkerDetailPage({ hostname }: { hostname: string }) {
             <Card title="Status">
               <dl className="kv">
                 <dt>Status</dt><dd><Badge value={displayStatus(worker)} /></dd>
-                <dt>Last heartbeat</dt><dd>{formatAge(worker.heartbeat_age)} (every {worker.freq} s)</dd>
+                <dt>Last heartbeat</dt><dd>{formatAge(worker.heartbeat_age)} (every {worker.freq} s{worker.lost_after ? `; lost after ${formatDuration(worker.lost_after)} of silence` : ''})</dd>
                 <dt>Active</dt><dd>{formatNumber(worker.active)}</dd>
                 <dt>Processed</dt><dd>{formatNumber(worker.processed)}</dd>
                 <dt>Load average</dt><dd>{worker.loadavg?.join(', ') ?? '—'}</dd>
