@@ -77,6 +77,7 @@ async function floodRound(label: string): Promise<{ events: number; perf: Record
     const w = window as unknown as { __perf: { gaps: number[]; input: number[] } };
     w.__perf.gaps.length = 0;
     w.__perf.input.length = 0;
+    (window as unknown as { __lat: number[] }).__lat.length = 0;
   });
   const live0 = await page.evaluate(() => ({ ...(window as unknown as { __celeriacLive: { stats: Record<string, number> } }).__celeriacLive.stats }));
   const ev0 = await eventsReceived();
@@ -96,7 +97,7 @@ async function floodRound(label: string): Promise<{ events: number; perf: Record
   await sleep(1000);
   const m = await page.evaluate(() => {
     const w = window as unknown as { __perf: { gaps: number[]; input: number[] }; __celeriacLive: { stats: Record<string, number> } };
-    return { gaps: [...w.__perf.gaps], input: [...w.__perf.input], live: { ...w.__celeriacLive.stats } };
+    return { gaps: [...w.__perf.gaps], input: [...w.__perf.input], lat: [...(window as unknown as { __lat: number[] }).__lat], live: { ...w.__celeriacLive.stats } };
   });
   const seconds = m.gaps.reduce((a, b) => a + b, 0) / 1000;
   const perf = {
@@ -112,6 +113,9 @@ async function floodRound(label: string): Promise<{ events: number; perf: Record
     input_delay_p95_ms: r1(pct(m.input, 0.95)),
     input_delay_max_ms: r1(Math.max(...m.input)),
     key_presses: presses,
+    event_to_browser_p50_ms: r1(pct(m.lat, 0.5)),
+    event_to_browser_p99_ms: r1(pct(m.lat, 0.99)),
+    event_to_browser_max_ms: r1(Math.max(...m.lat)),
     live_messages: m.live.messages! - live0.messages!,
     live_rows: m.live.rows! - live0.rows!,
     live_apply_ms_per_message: r1((m.live.applyMs! - live0.applyMs!) / Math.max(1, m.live.messages! - live0.messages!)),
@@ -153,6 +157,17 @@ describe('tasks page under a 20,000 events/s stream', () => {
         requestAnimationFrame(loop);
       };
       requestAnimationFrame(loop);
+      // Event to browser: receipt time minus the timestamp of the event that set each row's
+      // state (same machine clock as the flood tool), for every row of every live update.
+      const lat: number[] = [];
+      (window as unknown as { __lat: number[] }).__lat = lat;
+      const ws = (window as unknown as { __celeriacLive: { ws: WebSocket } }).__celeriacLive.ws;
+      ws.addEventListener('message', (e: MessageEvent<string>) => {
+        const now = Date.now() / 1000;
+        const m = JSON.parse(e.data) as { type: string; subs?: Record<string, { timestamp: number }[]> };
+        if (m.type !== 'update') return;
+        for (const rows of Object.values(m.subs ?? {})) for (const r of rows) lat.push((now - r.timestamp) * 1000);
+      });
       window.addEventListener('keydown', (e) => {
         const at = e.timeStamp;
         requestAnimationFrame(() => perf.input.push(performance.now() - at));

@@ -5,7 +5,7 @@ import type { TaskMatcher } from './matcher.js';
 import { liveTaskRow } from './views.js';
 
 export interface LiveHubOptions {
-  /** How often changes are sent, in ms. @defaultValue 250 */
+  /** How often changes are sent, in ms. @defaultValue 200 */
   intervalMs?: number;
   /** Tasks per subscription per message at most (the newest changes win). @defaultValue 200 */
   maxTasksPerMessage?: number;
@@ -75,7 +75,7 @@ export class LiveHub {
   readonly counters = { messages: 0, skipped: 0, ticks: 0 };
 
   constructor(private readonly state: LiveState, opts: LiveHubOptions = {}) {
-    this.intervalMs = opts.intervalMs ?? 250;
+    this.intervalMs = opts.intervalMs ?? 200;
     this.maxTasks = opts.maxTasksPerMessage ?? 200;
     this.maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.maxPending = opts.maxPendingTasks ?? 50000;

@@ -20,7 +20,7 @@ type ClientMessage =
 /**
  * GET /api/v1/live (WebSocket). The client subscribes with the same parameters as
  * GET /api/v1/tasks (filters and `q` search; sort/limit/cursor are ignored) and receives, every
- * quarter second, the changed tasks its filters match plus changed workers:
+ * 200 ms, the changed tasks its filters match plus changed workers:
  *
  *   → {"type":"subscribe","id":"tasks","params":{"state":"FAILURE","q":"args:acme"},"since":41}
  *   ← {"type":"subscribed","id":"tasks","seq":42,"resync":true}

@@ -7,7 +7,7 @@ import type { TaskDetail, TaskView, WorkerView } from './types';
 
 /**
  * The dashboard's one WebSocket (/api/v1/live). Subscriptions name a task filter (the same
- * parameters as GET /api/v1/tasks); the server sends coalesced updates about 4 times a second.
+ * parameters as GET /api/v1/tasks); the server sends coalesced updates every 200 ms.
  * Updates go straight into the TanStack Query cache (setQueryData) under the same keys the
  * REST hooks use, so components only ever read hooks. After a reconnect, or when the server
  * says updates were missed (`resync`), the affected queries are refetched from the REST API.
