@@ -190,19 +190,22 @@ export class RabbitBroker implements BrokerAdapter {
       await publish.assertExchange(this.pidboxExchange, 'fanout', { durable: false, autoDelete: false });
       session = { conn, events, publish, tagBase: this.lastToken, ackedTag: 0 };
       const current = session;
+      // Deliveries can arrive before consume() resolves, and their acks must not be lost.
+      this.session = current;
       // An exclusive consumer: a second Celeriac with the same queue name is refused instead
       // of silently taking half of the events.
       await events.consume(this.queue, (m) => this.onMessage(current, m), { noAck: false, exclusive: true });
     } catch (err) {
+      if (session && this.session === session) this.session = null;
       await conn.close().catch(() => undefined);
       throw err;
     }
     if (lost || this.stopping) {
+      if (this.session === session) this.session = null;
       await conn.close().catch(() => undefined);
       if (this.stopping) return;
       throw new Error('connection closed while opening');
     }
-    this.session = session;
     this.attempt = 0;
     const again = this.everConnected;
     this.everConnected = true;
@@ -233,7 +236,8 @@ export class RabbitBroker implements BrokerAdapter {
     if (this.session !== s) return;
     this.session = null;
     this.setStatus('disconnected', false);
-    if (this.stopping) return;
+    // While opening, the open itself fails and its caller retries (or start() rejects).
+    if (this.stopping || this.connecting) return;
     this.opts.log.warn({ err: err ? describeError(err) : undefined }, 'amqp connection lost');
     this.scheduleReconnect();
   }
