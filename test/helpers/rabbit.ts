@@ -86,3 +86,20 @@ export class AmqpPublisher {
     await c?.close().catch(() => undefined);
   }
 }
+
+/**
+ * Closes the connections of one vhost whose client-given connection_name contains `nameContains`
+ * (Celeriac names its connection "celeriac <instance-name>"), leaving the others open.
+ * Returns how many were closed.
+ */
+export async function closeConnectionsNamed(vhost: string, nameContains: string): Promise<number> {
+  const out = await rabbitmqctl('list_connections', '-p', vhost, '--no-table-headers', 'pid', 'client_properties');
+  let n = 0;
+  for (const line of out.split('\n')) {
+    const [pid, props] = line.split('\t');
+    if (!pid || !props?.includes(nameContains)) continue;
+    await rabbitmqctl('close_connection', pid, 'test: dropping celeriac connection');
+    n++;
+  }
+  return n;
+}
