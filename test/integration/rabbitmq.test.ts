@@ -141,7 +141,7 @@ print(json.dumps(ids))
     expect((await task(c, after)).body.task.result).toBe('15');
     await worker.stop();
     expect(await c.stop()).toBe(0);
-  });
+  }, 240_000);
 });
 
 describe('RabbitMQ zero loss (100,000-event flood)', () => {
@@ -175,7 +175,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
         return s.events === want && sameCounts(s.by_state, summary.tasks_by_final_state);
       },
       'every flood event stored',
-      300000,
+      240000,
       100,
     );
     const drainSeconds = (Date.now() - t0) / 1000;
@@ -189,7 +189,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
         `stored ${atKill} before kill -9, ${atRestart} at restart; drained the remaining ${want - atRestart} in ${drainSeconds.toFixed(1)} s after restart ` +
         `(${((want - atRestart) / drainSeconds).toFixed(0)} task events/s incl. start-up)`,
     );
-  });
+  }, 480_000);
 
   it('reconnects by itself when the broker closes its connection during a flood, and loses nothing', async () => {
     const db = join(dir, 'drop.db');
@@ -204,7 +204,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     }
     const summary = await flood;
     const want = taskEventsIn(summary);
-    await waitFor(async () => (await stats(c)).events === want, 'every flood event stored', 300000, 100);
+    await waitFor(async () => (await stats(c)).events === want, 'every flood event stored', 240000, 100);
     const seconds = (Date.now() - t0) / 1000;
     const s = await stats(c);
     expect(s.by_state).toEqual(summary.tasks_by_final_state);
@@ -212,7 +212,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     expect(await c.stop()).toBe(0);
     expectMatchesFlood(inspectDb(db), summary, 10000);
     console.log(`[rabbitmq drop] ${want} task events stored ${seconds.toFixed(1)} s after the flood started (2 connection drops), flood rate ${summary.achieved_rate.toFixed(0)} ev/s`);
-  });
+  }, 420_000);
 });
 
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
