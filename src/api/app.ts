@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import { AppError, isAppError } from '../shared/errors.js';
+import type { AppError} from '../shared/errors.js';
+import { isAppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import { flowerRoutes } from './flower.routes.js';
 import { healthRoutes } from './health.routes.js';

@@ -37,7 +37,7 @@ for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
 }
 
 function coerce(name: string, spec: OptionSpec, raw: string, source: string): string | number | boolean {
-  const where = `${source} ${source === 'flag' ? `--${name}` : ''}`.trim();
+  const where = source === 'flag' ? `--${name}` : source;
   switch (spec.kind) {
     case 'string':
       return raw;

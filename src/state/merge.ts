@@ -55,13 +55,21 @@ export const isTerminalEvent = (type: string) =>
 
 /**
  * Does an event announcing `newState` at `newTs` replace `curState` set at `curTs`?
- * Higher rank wins; equal rank: the newer wins; if either is RETRY the newer wins.
- * Deciding by the pair alone (not by arrival order) makes the merge order-independent,
- * so out-of-order and duplicate events never move a task backwards and two Celeriac
- * instances writing the same events agree.
+ * Higher rank wins; equal rank: the newer wins; if either is RETRY the newer wins (but
+ * SUCCESS/FAILURE always beat RETRY). Deciding by the pair alone, not by arrival order, makes
+ * the final state independent of the order events arrive in, so out-of-order and duplicate
+ * events never move a task backwards and two Celeriac instances writing the same events agree.
+ * (While a retry is in flight the intermediate state can still depend on arrival order, as in
+ * Celery: RETRY and the new run's RECEIVED cross.)
  */
 export function replacesState(newState: string, newTs: number, curState: string, curTs: number): boolean {
-  if (newState === 'RETRY' || curState === 'RETRY') return newTs >= curTs;
+  if (newState === 'RETRY' || curState === 'RETRY') {
+    // SUCCESS and FAILURE end a task for good (a retrying run ends with task-retried instead),
+    // so they beat RETRY even when clocks of different hosts disagree.
+    if (curState === 'SUCCESS' || curState === 'FAILURE') return false;
+    if (newState === 'SUCCESS' || newState === 'FAILURE') return true;
+    return newTs >= curTs;
+  }
   const a = rankOf(newState);
   const b = rankOf(curState);
   return a > b || (a === b && newTs >= curTs);
@@ -91,7 +99,8 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   const ts = ev.timestamp;
   const state = stateOfEvent(type);
   // A new task starts as PENDING at time 0, which every event replaces.
-  if (replacesState(state, ts, task.state, task.timestamp)) {
+  const wins = replacesState(state, ts, task.state, task.timestamp);
+  if (wins) {
     task.state = state;
     task.timestamp = ts;
   }
@@ -101,15 +110,19 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   if (isTerminalEvent(type)) task.finished = maxN(task.finished, ts);
   if (typeof ev.clock === 'number' && ev.clock > task.clock) task.clock = ev.clock;
 
-  if (type === 'task-sent') task.client = ev.hostname;
-  else task.worker = ev.hostname;
+  // Who ran it and how it failed come from the event that decides the state, so a late
+  // event from an earlier run (another worker, an earlier retry) does not overwrite them.
+  // The client is the original sender: a retry is re-sent by the worker's pool child.
+  if (type === 'task-sent') {
+    if (task.client === null || isOriginalSend(ev)) task.client = ev.hostname;
+  } else if (wins || task.worker === null) task.worker = ev.hostname;
 
   task.name = pick(ev.name, task.name);
   if (ev.args != null) task.args = cut(String(ev.args));
   if (ev.kwargs != null) task.kwargs = cut(String(ev.kwargs));
   if (ev.result != null) task.result = cut(String(ev.result));
-  if (ev.exception != null) task.exception = cut(String(ev.exception));
-  if (ev.traceback != null) task.traceback = cut(String(ev.traceback));
+  if (ev.exception != null && (wins || task.exception === null)) task.exception = cut(String(ev.exception));
+  if (ev.traceback != null && (wins || task.traceback === null)) task.traceback = cut(String(ev.traceback));
   task.queue = pick(ev.queue, task.queue);
   task.exchange = pick(ev.exchange, task.exchange);
   task.routing_key = pick(ev.routing_key, task.routing_key);
@@ -126,6 +139,9 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   }
   if (type === 'task-rejected') task.requeue = pick(ev.requeue, task.requeue);
 }
+
+/** A task-sent of the first publication (not the re-publication of a retry). */
+export const isOriginalSend = (ev: CeleryEvent) => ev.type === 'task-sent' && !(typeof ev.retries === 'number' && ev.retries > 0);
 
 /** The exception class name from its repr: "ValueError('x')" → "ValueError". */
 export function exceptionType(exception: string | null): string | null {

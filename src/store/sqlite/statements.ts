@@ -16,6 +16,9 @@ const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN 
 const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
+/** Who ran it and how it failed follow the event that decides the state (see merge.ts). */
+const fromWinner = (c: string) =>
+  `${c} = CASE WHEN excluded.${c} IS NOT NULL AND (tasks.${c} IS NULL OR ${WINS}) THEN excluded.${c} ELSE tasks.${c} END`;
 
 export const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
 VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
@@ -23,9 +26,11 @@ ON CONFLICT (uuid) DO UPDATE SET
   state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
   rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
   timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
-  ${['name', 'args', 'kwargs', 'result', 'exception', 'exception_type', 'traceback', 'worker', 'client', 'queue',
-    'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires', 'runtime', 'terminated', 'signum',
-    'expired', 'requeue'].map(newest).join(',\n  ')},
+  ${['name', 'args', 'kwargs', 'result', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires',
+    'runtime', 'terminated', 'signum', 'expired', 'requeue'].map(newest).join(',\n  ')},
+  ${['worker', 'exception', 'exception_type', 'traceback'].map(fromWinner).join(',\n  ')},
+  client = CASE WHEN excluded.client IS NULL THEN tasks.client WHEN tasks.client IS NULL OR @original_send = 1
+    THEN excluded.client ELSE tasks.client END,
   retries = max(tasks.retries, excluded.retries),
   clock = max(tasks.clock, excluded.clock),
   seen_at = min(tasks.seen_at, excluded.seen_at),

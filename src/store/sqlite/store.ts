@@ -52,7 +52,10 @@ export class SqliteStore implements Store {
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(`./writer-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
     const init: WriterInit = { path: this.path, maxEventBytes: this.opts.maxEventBytes, maxFieldBytes: this.opts.maxFieldBytes };
-    const thread = new Thread(url, { workerData: init, execArgv: ts ? ['--import', 'tsx'] : [] });
+    // Under the test runner the sources are TypeScript: load the thread through tsx.
+    const thread = ts
+      ? new Thread(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: init })
+      : new Thread(url, { workerData: init });
     this.thread = thread;
     return new Promise((resolveReady, rejectReady) => {
       let ready = false;
