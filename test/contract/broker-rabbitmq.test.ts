@@ -160,6 +160,44 @@ describe('RabbitMQ event queue (durable, acked after persisting)', () => {
     expect(rec.statuses).toContainEqual({ status: 'connected', reconnected: true });
   });
 
+  it('acknowledges skipped messages (too large, not JSON) with their batch, so they are not redelivered', async () => {
+    const queue = 'celeriac.events.skipped';
+    const small = () => new RabbitBroker({ url: url2, log: silentLog, maxMessageBytes: 2048, heartbeat: 10, queue, queueExpiresSeconds: 3600, prefetch: 1000 });
+    const rec = new Recorder();
+    const a = small();
+    rec.attach(a);
+    await a.start(rec);
+    try {
+      await p2.publish('celeryev', 'task.sent', 'x'.repeat(5000), eventOptions);
+      await p2.publish('celeryev', 'task.sent', Buffer.from([0x80, 0x04]), { ...eventOptions, contentType: 'application/x-python-serialize' });
+      await waitFor(() => rec.acked === 2, 'two skipped messages acked');
+      expect(rec.malformedByKind).toEqual({ too_large: 1, bad_envelope: 1 });
+      await sleep(300);
+    } finally {
+      await a.stop();
+    }
+    const again = new Recorder();
+    const b = small();
+    again.attach(b);
+    await b.start(again);
+    await sleep(700);
+    await b.stop();
+    expect(again.malformedByKind).toEqual({});
+    expect(again.events).toEqual([]);
+  });
+
+  it('negotiates the configured heartbeat and names its connection', async () => {
+    const a = new RabbitBroker({ url: url2, log: silentLog, maxMessageBytes: 1024, heartbeat: 7, queue: 'celeriac.events.hb', queueExpiresSeconds: 60, prefetch: 10, connectionName: 'celeriac hb-test' });
+    await a.start(new Recorder().attach(a));
+    try {
+      const out = await rabbitmqctl('list_connections', '-p', V2, '--no-table-headers', 'timeout', 'client_properties');
+      const line = out.split('\n').find((l) => l.includes('celeriac hb-test'));
+      expect(line?.split('\t')[0]).toBe('7');
+    } finally {
+      await a.stop();
+    }
+  });
+
   it('refuses a second consumer on the same queue with a clear error', async () => {
     const a = mk('celeriac.events.dup');
     await a.start(new Recorder().attach(a));
