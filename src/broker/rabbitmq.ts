@@ -27,6 +27,11 @@ export interface RabbitBrokerOptions {
   /** Shown in the RabbitMQ management UI as the connection name. */
   connectionName?: string;
   connectTimeoutMs?: number;
+  /**
+   * On stop, how long to wait for the pipeline to store (and ack) what was already delivered,
+   * so a clean restart gets nothing twice. Default 5000 ms.
+   */
+  stopAckTimeoutMs?: number;
   /** Exchange names (Celery settings `event_exchange`, `control_exchange` + ".pidbox"). */
   eventExchange?: string;
   pidboxExchange?: string;
@@ -41,6 +46,9 @@ interface Session {
   tagBase: number;
   /** Highest delivery tag acknowledged on `events`. */
   ackedTag: number;
+  /** Highest delivery tag received on `events`. */
+  deliveredTag: number;
+  consumerTag: string;
 }
 
 const BACKOFF_MS = [100, 200, 500, 1000, 2000, 5000];
@@ -104,11 +112,17 @@ export class RabbitBroker implements BrokerAdapter {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     if (this.connecting) await this.connecting.catch(() => undefined);
-    this.setStatus('closed', false);
     const s = this.session;
+    if (s && s.consumerTag) {
+      // Stop deliveries, then give the pipeline a moment to store and ack what it holds.
+      await s.events.cancel(s.consumerTag).catch(() => undefined);
+      const end = Date.now() + (this.opts.stopAckTimeoutMs ?? 5000);
+      while (this.session === s && s.ackedTag < s.deliveredTag && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    }
+    this.setStatus('closed', false);
     this.session = null;
-    // Unacknowledged messages go back to the queue when the connection closes; the next
-    // start receives them again (and the store ignores any already stored).
+    // Anything still unacknowledged goes back to the queue when the connection closes; the
+    // next start receives it again (and the store ignores what was already stored).
     if (s) await s.conn.close().catch(() => undefined);
   }
 
@@ -188,13 +202,14 @@ export class RabbitBroker implements BrokerAdapter {
       await events.bindQueue(this.queue, this.eventExchange, '#');
       await events.prefetch(this.opts.prefetch, false);
       await publish.assertExchange(this.pidboxExchange, 'fanout', { durable: false, autoDelete: false });
-      session = { conn, events, publish, tagBase: this.lastToken, ackedTag: 0 };
+      session = { conn, events, publish, tagBase: this.lastToken, ackedTag: 0, deliveredTag: 0, consumerTag: '' };
       const current = session;
       // Deliveries can arrive before consume() resolves, and their acks must not be lost.
       this.session = current;
       // An exclusive consumer: a second Celeriac with the same queue name is refused instead
       // of silently taking half of the events.
-      await events.consume(this.queue, (m) => this.onMessage(current, m), { noAck: false, exclusive: true });
+      const ok = await events.consume(this.queue, (m) => this.onMessage(current, m), { noAck: false, exclusive: true });
+      current.consumerTag = ok.consumerTag;
     } catch (err) {
       if (session && this.session === session) this.session = null;
       await conn.close().catch(() => undefined);
@@ -219,6 +234,7 @@ export class RabbitBroker implements BrokerAdapter {
       void s.conn.close().catch(() => undefined);
       return;
     }
+    if (m.fields.deliveryTag > s.deliveredTag) s.deliveredTag = m.fields.deliveryTag;
     const token = s.tagBase + m.fields.deliveryTag;
     if (token > this.lastToken) this.lastToken = token;
     const c = this.consumer!;

@@ -51,7 +51,7 @@ describe('RabbitMQ event queue (durable, acked after persisting)', () => {
   const url2 = `${AMQP_BASE}/${encodeURIComponent(V2)}`;
   let p2: AmqpPublisher;
   const mk = (queue: string) =>
-    new RabbitBroker({ url: url2, log: silentLog, maxMessageBytes: 1 << 20, heartbeat: 10, queue, queueExpiresSeconds: 3600, prefetch: 1000 });
+    new RabbitBroker({ url: url2, log: silentLog, maxMessageBytes: 1 << 20, heartbeat: 10, queue, queueExpiresSeconds: 3600, prefetch: 1000, stopAckTimeoutMs: 200 });
 
   beforeAll(async () => {
     await createVhost(V2);
@@ -196,6 +196,30 @@ describe('RabbitMQ event queue (durable, acked after persisting)', () => {
     } finally {
       await a.stop();
     }
+  });
+
+  it('on stop, waits for what was delivered to be stored and acked, so a clean restart gets nothing twice', async () => {
+    const queue = 'celeriac.events.clean-stop';
+    const slowAck = () => new RabbitBroker({ url: url2, log: silentLog, maxMessageBytes: 1 << 20, heartbeat: 10, queue, queueExpiresSeconds: 3600, prefetch: 1000 });
+    const rec = new Recorder(false);
+    const a = slowAck();
+    rec.attach(a);
+    // A pipeline that stores a batch 300 ms after receiving it, then acks.
+    rec.payload = (text, token) => {
+      rec.events.push(JSON.parse(text)[0]);
+      setTimeout(() => a.ackUpTo(token!), 300);
+    };
+    await a.start(rec);
+    for (let i = 0; i < 20; i++) await p2.publish('celeryev', 'task.multi', fakeTaskBatch(`c-${i}`), eventOptions);
+    await waitFor(() => rec.events.length === 20, '20 events');
+    await a.stop();
+    const again = new Recorder();
+    const b = slowAck();
+    again.attach(b);
+    await b.start(again);
+    await sleep(700);
+    await b.stop();
+    expect(again.events).toEqual([]);
   });
 
   it('refuses a second consumer on the same queue with a clear error', async () => {
