@@ -101,7 +101,7 @@ export class RabbitBroker implements BrokerAdapter {
     try {
       await this.open();
     } catch (err) {
-      throw new AppError('BROKER_CONNECT_FAILED', `cannot connect to broker ${this.displayUrl}: ${explain(err, this.queue)}`, { cause: err });
+      throw new AppError('BROKER_CONNECT_FAILED', `cannot connect to broker ${this.displayUrl}: ${explain(err, this.queue, this.vhost)}`, { cause: err });
     }
     this.started = true;
     this.opts.log.info({ broker: this.displayUrl, queue: this.queue }, 'consuming Celery events');
@@ -266,7 +266,7 @@ export class RabbitBroker implements BrokerAdapter {
       this.reconnectTimer = null;
       if (this.stopping) return;
       this.open().catch((err: unknown) => {
-        this.opts.log.warn({ err: explain(err, this.queue), attempt: this.attempt }, 'amqp reconnect failed; retrying');
+        this.opts.log.warn({ err: explain(err, this.queue, this.vhost), attempt: this.attempt }, 'amqp reconnect failed; retrying');
         this.scheduleReconnect();
       });
     }, delay);
@@ -282,8 +282,12 @@ export class RabbitBroker implements BrokerAdapter {
 }
 
 /** One line, with a hint for the two mistakes that need an operator. */
-function explain(err: unknown, queue: string): string {
+function explain(err: unknown, queue: string, vhost: string): string {
   const msg = describeError(err);
+  // amqplib's words when the server closes the connection instead of opening the vhost.
+  if (/Expected ConnectionOpenOk/.test(msg)) {
+    return `the broker refused to open virtual host "${vhost}" (does it exist, and may this user use it?)`;
+  }
   if (/PRECONDITION[-_]FAILED/.test(msg) && msg.includes(queue)) {
     return `${msg}; the event queue "${queue}" exists with other settings (delete it, or pick another --event-queue)`;
   }

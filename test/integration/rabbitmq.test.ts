@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
+import { runCeleriac, startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
 import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
 import { runFlood, type FloodSummary } from '../helpers/flood.js';
 import { closeConnectionsNamed, closeVhostConnections, createVhost, deleteVhost, listQueues } from '../helpers/rabbit.js';
@@ -73,6 +73,19 @@ afterAll(async () => {
   for (const c of running) await c.kill();
   await deleteVhost(VHOST);
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('RabbitMQ start-up failures', () => {
+  it('exits 1 with one line when the broker cannot be reached or the vhost does not exist', async () => {
+    const db = join(dir, 'fail.db');
+    const refused = await runCeleriac(['--broker', 'amqp://guest:secret@127.0.0.1:1//', '--db', db]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^celeriac: cannot connect to broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1\/\/: .*ECONNREFUSED/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    const novhost = await runCeleriac(['--broker', `${url}-missing`, '--db', db]);
+    expect(novhost.code).toBe(1);
+    expect(novhost.stderr.trim()).toMatch(/^celeriac: cannot connect to broker .*refused to open virtual host "celeriac-test-rabbitmq-int-missing"/);
+  });
 });
 
 // The end-to-end scenario itself runs on RabbitMQ in spine.rabbitmq.test.ts.
