@@ -4,6 +4,7 @@ import { buildApp } from './api/app.js';
 import { createBroker } from './broker/index.js';
 import type { BrokerAdapter } from './broker/types.js';
 import type { Config } from './config/config.js';
+import { ControlPlane, createControlTransport } from './control/index.js';
 import { Wakeup } from './control/wakeup.js';
 import { Ingestor } from './ingest/pipeline.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -78,12 +79,14 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   await wakeup.kick();
   if (config.enableEvents) wakeup.startEnableEvents(config.enableEventsInterval);
 
-  const http = await buildApp({ config, store, state, broker, metrics, ingestor, log: log.child({ mod: 'http' }) });
+  const control = await startControl(config, store, state, log);
+  const http = await buildApp({ config, store, state, broker, metrics, ingestor, control, log: log.child({ mod: 'http' }) });
   let url: string;
   try {
     url = await http.listen({ host: config.address, port: config.port });
   } catch (err) {
     wakeup.stop();
+    await control?.stop();
     await broker.stop();
     await ingestor.drainAll(5000);
     await store.close();
@@ -99,10 +102,26 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       stopped = true;
       wakeup.stop();
       await http.close();
+      await control?.stop();
       await broker.stop();
       const flushed = await ingestor.drainAll(30000);
       if (!flushed) log.error({ pending: ingestor.pending }, 'gave up flushing pending events at shutdown');
       await store.close();
     },
   };
+}
+
+/** The control plane on its own broker connections; a failure here only disables control. */
+async function startControl(config: Config, store: Store, state: LiveState, log: Logger): Promise<ControlPlane | undefined> {
+  const clog = log.child({ mod: 'control' });
+  const transport = createControlTransport(config, clog);
+  if (!transport) return undefined;
+  try {
+    await transport.start();
+  } catch (err) {
+    clog.warn({ err: err instanceof Error ? err.message : String(err) }, 'control transport not connected yet; it retries on use');
+  }
+  const control = new ControlPlane({ transport, store, state, log: clog, inspectTimeoutMs: config.inspectTimeout, instanceName: config.instanceName });
+  control.start(config.inspectInterval);
+  return control;
 }

@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import type { AppError} from '../shared/errors.js';
 import { isAppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
+import { controlV1Routes } from './control-v1.routes.js';
+import { flowerControlRoutes } from './control.routes.js';
 import { flowerRoutes } from './flower.routes.js';
 import { healthRoutes } from './health.routes.js';
 import { v1Routes } from './v1.routes.js';
@@ -19,7 +21,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     if (isAppError(err)) {
-      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
@@ -36,5 +38,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(flowerRoutes(ctx));
   await app.register(v1Routes(ctx), { prefix: '/api/v1' });
+  await app.register(flowerControlRoutes(ctx));
+  await app.register(controlV1Routes(ctx), { prefix: '/api/v1' });
   return app;
 }

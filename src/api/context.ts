@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BrokerAdapter } from '../broker/types.js';
 import type { Config } from '../config/config.js';
+import type { ControlPlane } from '../control/index.js';
 import type { Ingestor } from '../ingest/pipeline.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { LiveState } from '../state/live.js';
@@ -15,4 +16,6 @@ export interface ApiContext {
   metrics: Metrics;
   ingestor: Ingestor;
   log: Logger;
+  /** Remote control, inspect, task sending, queue depth (absent: those routes answer 503). */
+  control?: ControlPlane;
 }

@@ -61,10 +61,18 @@ export function flowerRoutes(ctx: ApiContext): FastifyPluginAsync {
       const workers = await allWorkers(ctx);
       const selected = p.workername ? workers.filter((w) => w.hostname === p.workername) : workers;
       if (p.workername && selected.length === 0) throw new AppError('WORKER_NOT_FOUND', `Unknown worker '${p.workername}'`);
+      if (p.refresh && ctx.control && !p.status) {
+        try {
+          await ctx.control.inspector.refresh(p.workername);
+        } catch (err) {
+          throw new AppError('BROKER_UNAVAILABLE', `inspect failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       const out: Record<string, unknown> = {};
       for (const w of selected) {
         const v = workerView(w);
-        out[w.hostname] = p.status ? v.alive : { stats: { pid: w.pid, clock: String(w.clock) }, timestamp: w.last_event };
+        const inspected = ctx.control?.inspector.get(w.hostname);
+        out[w.hostname] = p.status ? v.alive : inspected ?? { stats: { pid: w.pid, clock: String(w.clock) }, timestamp: w.last_event };
       }
       return out;
     });

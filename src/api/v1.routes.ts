@@ -72,9 +72,10 @@ export function v1Routes(ctx: ApiContext): FastifyPluginAsync {
     app.get<{ Params: { id: string } }>('/tasks/:id', async (req) => {
       const t = await ctx.store.getTask(req.params.id);
       if (!t) throw new AppError('TASK_NOT_FOUND', `no task with id "${req.params.id}"`);
-      const [events, children] = await Promise.all([ctx.store.getTaskEvents(t.uuid), ctx.store.getChildren(t.uuid, 200)]);
+      const [events, children, links] = await Promise.all([ctx.store.getTaskEvents(t.uuid), ctx.store.getChildren(t.uuid, 200), ctx.store.taskLinks(t.uuid)]);
       return {
         task: taskView(t),
+        links,
         events,
         children: children.map((c) => ({ uuid: c.uuid, name: c.name, state: c.state, seen_at: c.seen_at })),
       };

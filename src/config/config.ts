@@ -19,6 +19,9 @@ export interface Config {
   maxPendingEvents: number;
   finishedCacheSize: number;
   inspectTimeout: number;
+  inspectInterval: number;
+  brokerApi: string;
+  redisKeyPrefix: string;
   brokerHeartbeat: number;
   eventQueue: string;
   eventQueueExpires: number;

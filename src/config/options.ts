@@ -96,6 +96,23 @@ export const OPTIONS = {
     help: 'Milliseconds to wait for worker replies to inspect/control commands',
     min: 10,
   },
+  'inspect-interval': {
+    kind: 'number',
+    default: 60,
+    help: 'Seconds between refreshes of every worker\'s inspect data (stats, queues, ...); 0 = only on demand',
+    min: 0,
+  },
+  'broker-api': {
+    kind: 'string',
+    default: '',
+    help: 'RabbitMQ management API URL for queue details, e.g. http://guest:guest@127.0.0.1:15672/api/',
+    secret: true,
+  },
+  'redis-key-prefix': {
+    kind: 'string',
+    default: '',
+    help: "Redis: kombu's global_keyprefix transport option, if the cluster sets one",
+  },
   'broker-heartbeat': { kind: 'int', default: 60, help: 'AMQP heartbeat in seconds (0 = off)', min: 0 },
   'event-queue': {
     kind: 'string',

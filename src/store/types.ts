@@ -74,6 +74,34 @@ export interface StoreCounts {
   byState: Record<string, number>;
 }
 
+/** One mutating action (remote control, task send/retry/revoke) and how it ended. */
+export interface AuditEntry {
+  id: number;
+  /** Epoch seconds. */
+  at: number;
+  /** Who: the authenticated user once auth exists (x-celeriac-user header for now), else null. */
+  actor: string | null;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  params: unknown;
+  outcome: 'ok' | 'error';
+  message: string | null;
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string;
+  action?: string;
+  target?: string;
+}
+
+/** A task's retry links: the task it retried, and the tasks sent to retry it. */
+export interface TaskLinks {
+  retry_of: string | null;
+  retried_as: string[];
+}
+
 /**
  * The store port. `sqlite/` and `postgres/` implement it, and test/contract/store.contract.ts
  * runs one suite against both.
@@ -99,4 +127,11 @@ export interface Store {
   counts(): Promise<StoreCounts>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
+  /** Appends to the audit log (migration 0020). */
+  recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void>;
+  /** Audit entries, newest first. */
+  listAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
+  /** Records that `retriedAs` was sent to retry `retryOf`. */
+  linkRetry(retryOf: string, retriedAs: string): Promise<void>;
+  taskLinks(uuid: string): Promise<TaskLinks>;
 }

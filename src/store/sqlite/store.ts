@@ -6,7 +6,8 @@ import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
 import { buildTaskQuery, encodeCursor, type Dialect } from '../query/sql.js';
 import { rowToTask, rowToWorker } from '../rows.js';
-import type { Store, StoreCounts, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
+import { auditRow } from '../rows-audit.js';
+import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
 import { configureConnection } from './pragmas.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-thread.js';
@@ -185,5 +186,44 @@ export class SqliteStore implements Store {
     } catch {
       return false;
     }
+  }
+
+  async recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit_log (at, actor, ip, action, target, params, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.actor, e.ip, e.action, e.target, e.params === undefined ? null : JSON.stringify(e.params), e.outcome, e.message);
+  }
+
+  async listAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.cursor) {
+      where.push('id < ?');
+      params.push(Number(q.cursor));
+    }
+    if (q.action) {
+      where.push('action = ?');
+      params.push(q.action);
+    }
+    if (q.target) {
+      where.push('target = ?');
+      params.push(q.target);
+    }
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, q.limit + 1) as Record<string, unknown>[];
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    const items = rows.map(auditRow);
+    return { items, nextCursor: more && items.length ? String(items[items.length - 1]!.id) : null };
+  }
+
+  async linkRetry(retryOf: string, retriedAs: string): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO task_links (retried_as, retry_of, created_at) VALUES (?, ?, ?)').run(retriedAs, retryOf, Date.now() / 1000);
+  }
+
+  async taskLinks(uuid: string): Promise<TaskLinks> {
+    const of = this.db.prepare('SELECT retry_of FROM task_links WHERE retried_as = ?').get(uuid) as { retry_of: string } | undefined;
+    const as = this.db.prepare('SELECT retried_as FROM task_links WHERE retry_of = ? ORDER BY created_at, retried_as').all(uuid) as { retried_as: string }[];
+    return { retry_of: of?.retry_of ?? null, retried_as: as.map((r) => r.retried_as) };
   }
 }
