@@ -1,6 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type Message } from 'amqplib';
 import type { Logger } from 'pino';
 import { maskUrl } from '../config/config.js';
+import { safeHeaders } from './amqp-fields.js';
 import { AppError, describeError } from '../shared/errors.js';
 import { parseAmqpUrl, type AmqpTarget } from './amqp-url.js';
 import type {
@@ -152,7 +153,8 @@ export class RabbitBroker implements BrokerAdapter {
     const s = this.session;
     if (!s || this.status !== 'connected') throw new AppError('BROKER_UNAVAILABLE', `not connected to broker ${this.displayUrl}`);
     s.publish.publish(this.pidboxExchange, '', Buffer.from(JSON.stringify(msg), 'utf8'), {
-      headers: { clock, expires: Date.now() / 1000 + 10 },
+      // Integers go as explicit 32/64-bit fields: py-amqp misreads amqplib's default short ints.
+      headers: safeHeaders({ clock, expires: Date.now() / 1000 + 10 }),
       contentType: 'application/json',
       contentEncoding: 'utf-8',
       deliveryMode: 2,

@@ -150,11 +150,12 @@ export function runBrokerContract(name: string, harness: BrokerHarness): void {
         await waitFor(() => rec.of('worker-online').some((e) => e.hostname === host), 'worker-online');
         // The heartbeat cast is answered by a heartbeat with freq 5 (celery-wire.md §4.5).
         await waitFor(async () => {
-          await a.broadcast({ method: 'heartbeat', arguments: {}, destination: null, pattern: null, matcher: null }, 1);
+          // Clocks past 127 once killed Celery workers on AMQP (py-amqp misread amqplib's short ints).
+          await a.broadcast({ method: 'heartbeat', arguments: {}, destination: null, pattern: null, matcher: null }, 200);
           await sleep(300);
           return rec.of('worker-heartbeat').some((e) => e.hostname === host && e.freq === 5);
         }, 'worker-heartbeat answering the heartbeat broadcast', 20000, 10);
-        await a.broadcast({ method: 'enable_events', arguments: {}, destination: null, pattern: null, matcher: null }, 2);
+        await a.broadcast({ method: 'enable_events', arguments: {}, destination: null, pattern: null, matcher: null }, 40000);
         await sleep(500);
         const ids = JSON.parse((await runPython(TASK_SCRIPT, harness.celeryBroker)).trim().split('\n').pop()!) as Record<string, string>;
         await waitFor(
