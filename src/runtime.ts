@@ -8,6 +8,8 @@ import { ControlPlane, createControlTransport } from './control/index.js';
 import { Wakeup } from './control/wakeup.js';
 import { Ingestor } from './ingest/pipeline.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
+import { PidboxTaskSource } from './reconcile/pidbox-task-source.js';
+import { createHealthServices } from './reconcile/setup.js';
 import { LiveState } from './state/live.js';
 import { cutter } from './store/rows.js';
 import { createStore } from './store/index.js';
@@ -57,7 +59,9 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
     },
   );
   const wakeup = new Wakeup(broker, state, log.child({ mod: 'wakeup' }));
+  const healthServices = createHealthServices({ config, state, metrics, log: log.child({ mod: 'health' }) });
   broker.onStatus((status, info) => {
+    healthServices.onBrokerStatus(status, info.reconnected);
     metrics.brokerConnected.set(status === 'connected' ? 1 : 0);
     if (status === 'connected' && info.reconnected) {
       metrics.brokerReconnects.inc();
@@ -80,12 +84,16 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   if (config.enableEvents) wakeup.startEnableEvents(config.enableEventsInterval);
 
   const control = await startControl(config, store, state, log);
-  const http = await buildApp({ config, store, state, broker, metrics, ingestor, control, log: log.child({ mod: 'http' }) });
+  // Reconciliation asks workers which tasks they hold through the control plane's pidbox client.
+  if (control) healthServices.useTaskSource(new PidboxTaskSource(control.pidbox, log.child({ mod: 'reconcile' })));
+  healthServices.start();
+  const http = await buildApp({ config, store, state, broker, metrics, ingestor, control, log: log.child({ mod: 'http' }), health: healthServices.health });
   let url: string;
   try {
     url = await http.listen({ host: config.address, port: config.port });
   } catch (err) {
     wakeup.stop();
+    await healthServices.stop();
     await control?.stop();
     await broker.stop();
     await ingestor.drainAll(5000);
@@ -101,6 +109,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       if (stopped) return;
       stopped = true;
       wakeup.stop();
+      await healthServices.stop();
       await http.close();
       await control?.stop();
       await broker.stop();

@@ -6,6 +6,7 @@ import { controlV1Routes } from './control-v1.routes.js';
 import { flowerControlRoutes } from './control.routes.js';
 import { flowerRoutes } from './flower.routes.js';
 import { healthRoutes } from './health.routes.js';
+import { orphanRoutes } from './orphans.routes.js';
 import { v1Routes } from './v1.routes.js';
 
 /**
@@ -38,6 +39,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(flowerRoutes(ctx));
   await app.register(v1Routes(ctx), { prefix: '/api/v1' });
+  await app.register(orphanRoutes(ctx), { prefix: '/api/v1' });
   await app.register(flowerControlRoutes(ctx));
   await app.register(controlV1Routes(ctx), { prefix: '/api/v1' });
   return app;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { AppError } from '../shared/errors.js';
+import { parseStaleLimits } from '../state/stale.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './options.js';
 
 /** The resolved configuration: parsed once at start-up, frozen, passed down explicitly. */
@@ -26,6 +27,15 @@ export interface Config {
   eventQueue: string;
   eventQueueExpires: number;
   prefetch: number;
+  workerLostAfter: number;
+  purgeOfflineWorkers: number;
+  offlineOrphanAfter: number;
+  staleStartedAfter: number;
+  staleReceivedAfter: number;
+  staleLimits: string;
+  resultBackend: string;
+  reconcile: boolean;
+  healthInterval: number;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -134,6 +144,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new AppError('CONFIG_INVALID', `--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${String(out.logLevel)}"`);
   }
   if (!out.instanceName) out.instanceName = hostname();
+  parseStaleLimits(String(out.staleLimits));
+  if (out.resultBackend && !/^(redis|rediss):\/\//.test(String(out.resultBackend))) {
+    throw new AppError('CONFIG_INVALID', `--result-backend: only Celery's Redis result backend (redis:// or rediss://) is supported, got "${maskUrl(String(out.resultBackend))}"`);
+  }
   return { config: Object.freeze(out as unknown as Config) };
 }
 

@@ -6,12 +6,16 @@ import type { CeleryEvent, Task } from './types.js';
  * with one deliberate difference: Celery ranks REJECTED below RECEIVED, so an acks_late task
  * rejected after it started stays STARTED forever in Flower. Here REJECTED outranks STARTED
  * and is terminal. RETRY is special: it neither loses nor wins by rank, the newer event decides.
+ * ORPHANED (derived by Celeriac, see state/health-checker.ts) floats like RETRY against the
+ * unfinished states, but every real terminal state beats it: a task orphaned and then
+ * redelivered (acks_late) ends in its real final state whatever order things arrive in.
  */
 const RANK: Record<string, number> = {
   PENDING: 0,
   RETRY: 1,
   RECEIVED: 2,
   STARTED: 3,
+  ORPHANED: 3,
   REJECTED: 4,
   REVOKED: 5,
   FAILURE: 7,
@@ -21,6 +25,10 @@ export const CUSTOM_RANK = 6;
 export const rankOf = (state: string): number => RANK[state] ?? CUSTOM_RANK;
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+/** States that leave the live model's in-flight map: the terminal ones plus ORPHANED. */
+export const SETTLED_STATES: ReadonlySet<string> = new Set([...TERMINAL_STATES, 'ORPHANED']);
+/** States in which a worker holds the task (reserved, running, or waiting to retry). */
+export const HELD_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED', 'RETRY']);
 
 const EVENT_STATE: Record<string, string> = {
   'task-sent': 'PENDING',
@@ -31,6 +39,7 @@ const EVENT_STATE: Record<string, string> = {
   'task-retried': 'RETRY',
   'task-revoked': 'REVOKED',
   'task-rejected': 'REJECTED',
+  'task-orphaned': 'ORPHANED',
 };
 
 /** Maps a task event type to the state it announces (`task-xyz` → `XYZ` for custom ones). */
@@ -70,6 +79,8 @@ export function replacesState(newState: string, newTs: number, curState: string,
     if (newState === 'SUCCESS' || newState === 'FAILURE') return true;
     return newTs >= curTs;
   }
+  if (newState === 'ORPHANED') return !TERMINAL_STATES.has(curState) && newTs >= curTs;
+  if (curState === 'ORPHANED') return TERMINAL_STATES.has(newState) || newTs >= curTs;
   const a = rankOf(newState);
   const b = rankOf(curState);
   return a > b || (a === b && newTs >= curTs);
@@ -85,7 +96,7 @@ export function emptyTask(uuid: string, ts: number): Task {
     routing_key: null, root_id: null, parent_id: null, retries: 0, eta: null, expires: null,
     sent: null, received: null, started: null, succeeded: null, failed: null, retried: null,
     revoked: null, rejected: null, finished: null, seen_at: ts, runtime: null, terminated: null,
-    signum: null, expired: null, requeue: null, clock: 0,
+    signum: null, expired: null, requeue: null, clock: 0, orphaned_at: null, orphan_reason: null,
   };
 }
 
@@ -113,9 +124,19 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   // Who ran it and how it failed come from the event that decides the state, so a late
   // event from an earlier run (another worker, an earlier retry) does not overwrite them.
   // The client is the original sender: a retry is re-sent by the worker's pool child.
-  if (type === 'task-sent') {
-    if (task.client === null || isOriginalSend(ev)) task.client = ev.hostname;
-  } else if (wins || task.worker === null) task.worker = ev.hostname;
+  // Celeriac's own events (orphaning, reconciliation) say nothing about who ran the task.
+  if (ev.derived === undefined) {
+    if (type === 'task-sent') {
+      if (task.client === null || isOriginalSend(ev)) task.client = ev.hostname;
+    } else if (wins || task.worker === null) task.worker = ev.hostname;
+  }
+  if (type === 'task-orphaned') {
+    // The latest orphaning wins, so its reason goes with its time.
+    if (task.orphaned_at == null || ts >= task.orphaned_at) {
+      task.orphaned_at = ts;
+      task.orphan_reason = typeof ev.reason === 'string' ? ev.reason : (ev.derived ?? null);
+    }
+  }
 
   task.name = pick(ev.name, task.name);
   if (ev.args != null) task.args = cut(String(ev.args));

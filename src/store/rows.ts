@@ -137,6 +137,8 @@ export function rowToTask(r: Record<string, unknown>): Task {
     expired: bool(r.expired),
     requeue: bool(r.requeue),
     clock: Number(r.clock ?? 0),
+    orphaned_at: num(r.orphaned_at),
+    orphan_reason: (r.orphan_reason as string) ?? null,
   };
 }
 

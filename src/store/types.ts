@@ -122,7 +122,7 @@ export interface Store {
   getChildren(uuid: string, limit: number): Promise<Task[]>;
   taskNames(): Promise<string[]>;
   listWorkers(): Promise<Worker[]>;
-  /** Tasks not in a terminal state (to seed the live model at start-up), newest first. */
+  /** Tasks neither in a terminal state nor ORPHANED (to seed the live model at start-up), newest first. */
   unfinishedTasks(limit: number): Promise<Task[]>;
   counts(): Promise<StoreCounts>;
   /** True when the store answers. */

@@ -9,9 +9,21 @@ export const TASK_COLUMNS = [
   'traceback', 'worker', 'client', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'retries',
   'eta', 'expires', 'sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected',
   'finished', 'seen_at', 'runtime', 'terminated', 'signum', 'expired', 'requeue', 'clock',
+  'orphaned_at', 'orphan_reason',
 ] as const;
 
-const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN excluded.timestamp >= tasks.timestamp
+/**
+ * SQL of state/merge.ts `replacesState`: if either side is RETRY the newer wins, except that
+ * SUCCESS and FAILURE always beat RETRY; ORPHANED floats by time against unfinished states and
+ * loses to every terminal one; otherwise rank.
+ */
+export const TERMINAL_SQL = `('SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED')`;
+export const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN
+    CASE WHEN tasks.state IN ('SUCCESS', 'FAILURE') THEN FALSE
+      WHEN excluded.state IN ('SUCCESS', 'FAILURE') THEN TRUE
+      ELSE excluded.timestamp >= tasks.timestamp END
+  WHEN excluded.state = 'ORPHANED' THEN tasks.state NOT IN ${TERMINAL_SQL} AND excluded.timestamp >= tasks.timestamp
+  WHEN tasks.state = 'ORPHANED' THEN excluded.state IN ${TERMINAL_SQL} OR excluded.timestamp >= tasks.timestamp
   ELSE excluded.rank > tasks.rank OR (excluded.rank = tasks.rank AND excluded.timestamp >= tasks.timestamp) END)`;
 const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
@@ -19,6 +31,15 @@ const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 /** Who ran it and how it failed follow the event that decides the state (see merge.ts). */
 const fromWinner = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NOT NULL AND (tasks.${c} IS NULL OR ${WINS}) THEN excluded.${c} ELSE tasks.${c} END`;
+
+/**
+ * The orphan columns of the task upsert (shared with the PostgreSQL upsert, which passes its
+ * own `maxOf`): the latest orphaning wins and its reason goes with it.
+ */
+export const orphanSet = (maxOf: (c: string) => string) =>
+  `orphan_reason = CASE WHEN excluded.orphaned_at IS NOT NULL AND (tasks.orphaned_at IS NULL OR excluded.orphaned_at >= tasks.orphaned_at)
+    THEN excluded.orphan_reason ELSE tasks.orphan_reason END,
+  ${maxOf('orphaned_at')}`;
 
 export const UPSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
 VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
@@ -34,6 +55,7 @@ ON CONFLICT (uuid) DO UPDATE SET
   retries = max(tasks.retries, excluded.retries),
   clock = max(tasks.clock, excluded.clock),
   seen_at = min(tasks.seen_at, excluded.seen_at),
+  ${orphanSet(maxOf)},
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
 export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (uuid, timestamp, type, hostname, clock, data)

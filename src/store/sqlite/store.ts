@@ -164,7 +164,7 @@ export class SqliteStore implements Store {
   }
 
   async unfinishedTasks(limit: number): Promise<Task[]> {
-    const rows = this.db.prepare('SELECT * FROM tasks WHERE finished IS NULL ORDER BY seen_at DESC LIMIT ?').all(limit);
+    const rows = this.db.prepare("SELECT * FROM tasks WHERE finished IS NULL AND state <> 'ORPHANED' ORDER BY seen_at DESC LIMIT ?").all(limit);
     return rows.map((r) => rowToTask(r as Record<string, unknown>));
   }
 
