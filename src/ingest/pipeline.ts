@@ -93,7 +93,8 @@ export class Ingestor implements EventConsumer {
     if (this.current.payloads.length >= this.opts.batchSize) this.flush();
   }
 
-  malformed(kind: MalformedKind, detail: string): void {
+  malformed(kind: MalformedKind, detail: string, ackToken?: number | null): void {
+    if (ackToken !== undefined && ackToken !== null) this.current.ackToken = ackToken;
     this.deps.metrics.malformed.inc({ kind });
     if (!this.malformedSeen.has(kind)) {
       this.malformedSeen.add(kind);
