@@ -14,6 +14,7 @@ import { LiveState } from './state/live.js';
 import { cutter } from './store/rows.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import { describeError } from './shared/errors.js';
 
 /** Tasks loaded back into the live model at start-up, at most (newest unfinished first). */
 const SEED_LIMIT = 50000;
@@ -36,7 +37,7 @@ export interface Runtime {
  * subscription → HTTP. Stopping goes the other way and flushes every accepted event first.
  */
 export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const store = createStore(config);
+  const store = createStore(config, (err) => log.error({ err: describeError(err) }, 'store background task failed (partition upkeep or retention)'));
   await store.open();
   const state = new LiveState({ finishedCacheSize: config.finishedCacheSize, cut: cutter(config.maxFieldBytes) });
   state.seedWorkers(await store.listWorkers());

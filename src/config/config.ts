@@ -36,6 +36,10 @@ export interface Config {
   resultBackend: string;
   reconcile: boolean;
   healthInterval: number;
+  retentionSuccessDays: number;
+  retentionFailureDays: number;
+  retentionMaxTasksPerState: number;
+  retentionInterval: number;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

@@ -125,6 +125,25 @@ export const OPTIONS = {
     help: 'RabbitMQ: seconds an unused event queue survives (covers restarts and outages)',
     min: 1,
   },
+  'retention-success-days': {
+    kind: 'number',
+    default: 0,
+    help: 'Delete SUCCESS tasks (and their events) first seen more than this many days ago (0 = keep)',
+    min: 0,
+  },
+  'retention-failure-days': {
+    kind: 'number',
+    default: 0,
+    help: 'Delete all other tasks (failed, revoked, unfinished, ...) older than this many days (0 = keep)',
+    min: 0,
+  },
+  'retention-max-tasks-per-state': {
+    kind: 'int',
+    default: 0,
+    help: 'Keep at most this many tasks per state, deleting the oldest (0 = no limit)',
+    min: 0,
+  },
+  'retention-interval': { kind: 'number', default: 300, help: 'Seconds between retention runs', min: 1 },
   prefetch: { kind: 'int', default: 2000, help: 'RabbitMQ: unacknowledged event messages at most', min: 1 },
   'worker-lost-after': {
     kind: 'number',

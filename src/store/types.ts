@@ -1,5 +1,6 @@
 import type { Task, Worker } from '../state/types.js';
 import type { SearchClause } from './query/search.js';
+import type { RetentionResult } from './retention.js';
 
 /** One stored task event (the timeline of a task). */
 export interface StoredEvent {
@@ -125,6 +126,11 @@ export interface Store {
   /** Tasks neither in a terminal state nor ORPHANED (to seed the live model at start-up), newest first. */
   unfinishedTasks(limit: number): Promise<Task[]>;
   counts(): Promise<StoreCounts>;
+  /**
+   * Deletes what the retention settings expire (see store/retention.ts), tasks together with
+   * their events. Runs on a timer when retention is configured; `now` is for tests.
+   */
+  applyRetention(now?: number): Promise<RetentionResult>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
   /** Appends to the audit log (migration 0020). */

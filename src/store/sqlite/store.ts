@@ -4,11 +4,13 @@ import { dirname, resolve } from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildTaskQuery, encodeCursor, type Dialect } from '../query/sql.js';
+import { buildTaskQuery, encodeCursor } from '../query/sql.js';
+import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
+import { SQLITE } from './dialect.js';
 import { configureConnection } from './pragmas.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-thread.js';
 
@@ -16,9 +18,10 @@ export interface SqliteStoreOptions {
   path: string;
   maxEventBytes: number;
   maxFieldBytes: number;
+  retention?: RetentionPolicy;
+  /** Called with errors of background work (retention). */
+  onBackgroundError?: (err: unknown) => void;
 }
-
-const SQLITE: Dialect = { placeholder: () => '?', ilike: 'LIKE' };
 
 /**
  * SQLite store: one file, WAL. Writes go to a writer thread (never blocking the event
@@ -29,7 +32,8 @@ export class SqliteStore implements Store {
   private db!: Database.Database;
   private thread: Thread | null = null;
   private nextId = 1;
-  private pending = new Map<number, { resolve: (r: WriteResult) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { resolve: (r: WriteResult | RetentionResult) => void; reject: (e: Error) => void }>();
+  private retentionTimer: NodeJS.Timeout | null = null;
   private closing = false;
   readonly path: string;
 
@@ -47,6 +51,18 @@ export class SqliteStore implements Store {
       throw new AppError('STORE_OPEN_FAILED', `cannot open SQLite database ${this.path}: ${describeError(err)}`, { cause: err });
     }
     await this.startThread();
+    const policy = this.opts.retention ?? NO_RETENTION;
+    if (retentionEnabled(policy)) {
+      this.retentionTimer = setInterval(() => {
+        this.applyRetention().catch((err: unknown) => this.opts.onBackgroundError?.(err));
+      }, policy.intervalSeconds * 1000);
+      this.retentionTimer.unref();
+    }
+  }
+
+  /** Runs retention on the writer thread, between write batches. */
+  async applyRetention(now = Date.now() / 1000): Promise<RetentionResult> {
+    return (await this.send({ id: this.nextId++, retention: this.opts.retention ?? NO_RETENTION, now })) as RetentionResult;
   }
 
   private startThread(): Promise<void> {
@@ -70,6 +86,7 @@ export class SqliteStore implements Store {
         if (!p) return;
         this.pending.delete(m.id);
         if ('error' in m) p.reject(new AppError('STORE_UNAVAILABLE', `SQLite write failed: ${m.error}`));
+        else if ('retention' in m) p.resolve(m.retention);
         else p.resolve({ inserted: m.inserted, duplicates: m.duplicates });
       });
       const fail = (err: Error) => {
@@ -85,7 +102,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  private async send(req: WriterRequest): Promise<WriteResult> {
+  private async send(req: WriterRequest): Promise<WriteResult | RetentionResult> {
     if (!this.thread) {
       if (this.closing) throw new AppError('STORE_UNAVAILABLE', 'store is closed');
       await this.startThread();
@@ -96,13 +113,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  write(batch: WriteBatch): Promise<WriteResult> {
-    return this.send({ id: this.nextId++, payloads: batch.payloads, workers: batch.workers });
+  async write(batch: WriteBatch): Promise<WriteResult> {
+    return (await this.send({ id: this.nextId++, payloads: batch.payloads, workers: batch.workers })) as WriteResult;
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.thread) {
       const t = this.thread;
       await new Promise<void>((res) => {

@@ -7,7 +7,9 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Worker as WorkerState } from '../../state/types.js';
 import { cutter, decodeTaskEvents, eventRow, foldTasks, taskParams, workerParams } from '../rows.js';
+import type { RetentionPolicy, RetentionResult } from '../retention.js';
 import { configureConnection } from './pragmas.js';
+import { runSqliteRetention } from './retention.js';
 import { INSERT_EVENT, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
 
 export interface WriterInit {
@@ -15,8 +17,15 @@ export interface WriterInit {
   maxEventBytes: number;
   maxFieldBytes: number;
 }
-export type WriterRequest = { id: number; payloads: string[]; workers: WorkerState[] } | { id: number; close: true };
-export type WriterReply = { id: number; inserted: number; duplicates: number } | { id: number; error: string } | { ready: true };
+export type WriterRequest =
+  | { id: number; payloads: string[]; workers: WorkerState[] }
+  | { id: number; retention: RetentionPolicy; now: number }
+  | { id: number; close: true };
+export type WriterReply =
+  | { id: number; inserted: number; duplicates: number }
+  | { id: number; retention: RetentionResult }
+  | { id: number; error: string }
+  | { ready: true };
 
 const init = workerData as WriterInit;
 const db = new Database(init.path);
@@ -51,6 +60,10 @@ parentPort!.on('message', (msg: WriterRequest) => {
     return;
   }
   try {
+    if ('retention' in msg) {
+      parentPort!.postMessage({ id: msg.id, retention: runSqliteRetention(db, msg.retention, msg.now) } satisfies WriterReply);
+      return;
+    }
     const r = writeBatch(msg.payloads, msg.workers);
     parentPort!.postMessage({ id: msg.id, ...r } satisfies WriterReply);
   } catch (err) {

@@ -1,0 +1,78 @@
+import type { Pool } from 'pg';
+import type { Worker } from '../../state/types.js';
+import { rankOf, exceptionType } from '../../state/merge.js';
+import type { Task } from '../../state/types.js';
+import { decodeTaskEvents, eventRow, foldTasks, workerParams, type EventRow } from '../rows.js';
+import type { WriteResult } from '../types.js';
+import type { Partitions } from './partitions.js';
+import { INSERT_EVENTS, UPSERT_TASKS, UPSERT_WORKERS } from './statements.js';
+
+const identity = (uuid: string, ts: number, type: string, hostname: string, clock: number | string) =>
+  `${uuid}\u0000${ts}\u0000${type}\u0000${hostname}\u0000${clock}`;
+
+/** PostgreSQL text cannot hold NUL: drop `\u0000` escapes (not preceded by an escaped backslash). */
+function toJson(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s.includes('\\u0000') ? s.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1') : s;
+}
+
+const taskRow = (t: Task) => ({ ...t, rank: rankOf(t.state), exception_type: exceptionType(t.exception) });
+
+/** Deadlocks and serialisation failures are retried: the whole batch is idempotent. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+export interface WriteDeps {
+  pool: Pool;
+  partitions: Partitions;
+  maxEventBytes: number;
+  cut: (s: string) => string;
+}
+
+/**
+ * Writes one batch in one transaction: all events in one INSERT (duplicates skipped by their
+ * identity), then one upsert of the tasks folded from the events that were new, then the
+ * workers. Rows go in sorted by key, so two instances writing overlapping batches lock rows
+ * in the same order and do not deadlock each other.
+ */
+export async function writeBatch(deps: WriteDeps, payloads: string[], workers: Worker[]): Promise<WriteResult> {
+  const events = decodeTaskEvents(payloads, deps.maxEventBytes);
+  const rows: EventRow[] = events.map((ev) => eventRow(ev, deps.cut));
+  const keys = rows.map((r) => identity(r.uuid, r.timestamp, r.type, r.hostname, r.clock));
+  const order = rows.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  if (rows.length > 0) await deps.partitions.ensure(rows.map((r) => r.timestamp));
+  const eventsJson = rows.length > 0 ? toJson(order.map((i) => rows[i])) : null;
+  const workersJson = workers.length > 0 ? toJson([...workers].sort((a, b) => (a.hostname < b.hostname ? -1 : 1)).map(workerParams)) : null;
+
+  for (let attempt = 1; ; attempt++) {
+    const client = await deps.pool.connect();
+    try {
+      await client.query('BEGIN');
+      let inserted = 0;
+      if (eventsJson) {
+        const r = await client.query<{ uuid: string; timestamp: number; type: string; hostname: string; clock: string }>(INSERT_EVENTS, [eventsJson]);
+        const fresh = new Set<string>();
+        for (const x of r.rows) fresh.add(identity(x.uuid, Number(x.timestamp), x.type, x.hostname, x.clock));
+        const freshEvents = [];
+        for (let i = 0; i < events.length; i++) {
+          if (fresh.delete(keys[i]!)) freshEvents.push(events[i]!);
+        }
+        inserted = freshEvents.length;
+        if (inserted > 0) {
+          const tasks = [...foldTasks(freshEvents, deps.cut).values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
+          await client.query(UPSERT_TASKS, [toJson(tasks.map(taskRow))]);
+        }
+      }
+      if (workersJson) await client.query(UPSERT_WORKERS, [workersJson]);
+      await client.query('COMMIT');
+      client.release();
+      return { inserted, duplicates: rows.length - inserted };
+    } catch (err) {
+      // A connection that cannot even roll back is broken: drop it from the pool.
+      const broken = await client.query('ROLLBACK').then(() => false, () => true);
+      client.release(broken);
+      const code = (err as { code?: string }).code;
+      if (!code || !RETRYABLE.has(code) || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 40));
+    }
+  }
+}
