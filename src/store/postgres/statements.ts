@@ -7,9 +7,11 @@
  * the SQLite one (sqlite/statements.ts): the incoming row replaces state/rank/timestamp only
  * when `replacesState` says so (rank, or the newer timestamp when either side is RETRY),
  * time columns keep their maximum (GREATEST ignores NULLs like the SQLite CASE), seen_at its
- * minimum, and the other fields take the newest non-null value.
+ * minimum, worker/exception/traceback follow the winning event, the client is the original
+ * sender's ($2 lists the tasks whose original task-sent is in the batch), and the other
+ * fields take the newest non-null value. WINS and fromWinner are the SQLite statements' own.
  */
-import { TASK_COLUMNS, WORKER_COLUMNS } from '../sqlite/statements.js';
+import { fromWinner, TASK_COLUMNS, WINS, WORKER_COLUMNS } from '../sqlite/statements.js';
 
 export { TASK_COLUMNS, WORKER_COLUMNS };
 
@@ -19,8 +21,6 @@ SELECT uuid, timestamp, type, hostname, clock, data FROM json_populate_recordset
 ON CONFLICT DO NOTHING
 RETURNING uuid, timestamp, type, hostname, clock`;
 
-const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN excluded.timestamp >= tasks.timestamp
-  ELSE excluded.rank > tasks.rank OR (excluded.rank = tasks.rank AND excluded.timestamp >= tasks.timestamp) END)`;
 const maxOf = (c: string) => `${c} = GREATEST(tasks.${c}, excluded.${c})`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 
@@ -30,9 +30,11 @@ ON CONFLICT (uuid) DO UPDATE SET
   state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
   rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
   timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
-  ${['name', 'args', 'kwargs', 'result', 'exception', 'exception_type', 'traceback', 'worker', 'client', 'queue',
-    'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires', 'runtime', 'terminated', 'signum',
-    'expired', 'requeue'].map(newest).join(',\n  ')},
+  ${['name', 'args', 'kwargs', 'result', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires',
+    'runtime', 'terminated', 'signum', 'expired', 'requeue'].map(newest).join(',\n  ')},
+  ${['worker', 'exception', 'exception_type', 'traceback'].map(fromWinner).join(',\n  ')},
+  client = CASE WHEN excluded.client IS NULL THEN tasks.client WHEN tasks.client IS NULL OR excluded.uuid = ANY($2::text[])
+    THEN excluded.client ELSE tasks.client END,
   retries = GREATEST(tasks.retries, excluded.retries),
   clock = GREATEST(tasks.clock, excluded.clock),
   seen_at = LEAST(tasks.seen_at, excluded.seen_at),

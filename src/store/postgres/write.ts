@@ -58,8 +58,9 @@ export async function writeBatch(deps: WriteDeps, payloads: string[], workers: W
         }
         inserted = freshEvents.length;
         if (inserted > 0) {
-          const tasks = [...foldTasks(freshEvents, deps.cut).values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
-          await client.query(UPSERT_TASKS, [toJson(tasks.map(taskRow))]);
+          const folded = [...foldTasks(freshEvents, deps.cut).values()].sort((a, b) => (a.task.uuid < b.task.uuid ? -1 : 1));
+          const originalSends = folded.filter((f) => f.originalSend).map((f) => f.task.uuid);
+          await client.query(UPSERT_TASKS, [toJson(folded.map((f) => taskRow(f.task))), originalSends]);
         }
       }
       if (workersJson) await client.query(UPSERT_WORKERS, [workersJson]);

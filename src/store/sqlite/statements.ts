@@ -29,7 +29,7 @@ const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 /** Who ran it and how it failed follow the event that decides the state (see merge.ts). */
-const fromWinner = (c: string) =>
+export const fromWinner = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NOT NULL AND (tasks.${c} IS NULL OR ${WINS}) THEN excluded.${c} ELSE tasks.${c} END`;
 
 /**
