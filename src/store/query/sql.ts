@@ -117,8 +117,9 @@ function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect)
     const fts = d.fullText?.(c.field as 'text', v, p) ?? null;
     if (fts) cond = fts;
     else if (c.field === 'text') {
-      const pat = p(`%${likeEscape(v)}%`);
-      cond = `(${TEXT_COLUMNS.map((col) => `${col} ${d.ilike} ${pat} ESCAPE '\\'`).join(' OR ')})`;
+      // One parameter per use: SQLite's `?` placeholders are positional.
+      const pat = `%${likeEscape(v)}%`;
+      cond = `(${TEXT_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
     } else cond = `${CLAUSE_COLUMN[c.field]} ${d.ilike} ${p(`%${likeEscape(v)}%`)} ESCAPE '\\'`;
   } else {
     const op = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' }[c.op];
