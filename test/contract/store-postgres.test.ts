@@ -56,7 +56,7 @@ describe('PostgreSQL specifics', () => {
       for (const q of ['args:"acme corp"', 'acme', 'kwargs:globex', '-result:xyz acme', 'exception:KeyError']) {
         const { sql, params } = buildTaskQuery({ limit: 10, search: parseSearch(q) }, POSTGRES);
         const plan = (await c.query(`EXPLAIN ${sql}`, params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
-        expect(plan, q).toContain('tasks_search_trgm');
+        expect(plan, q).toContain('task_search_trgm');
       }
     } finally {
       await c.end();

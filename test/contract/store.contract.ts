@@ -120,6 +120,20 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect((await store.getTask('r-2-rev'))).toEqual({ ...(await store.getTask('r-2'))!, uuid: 'r-2-rev' });
     });
 
+    it('search sees text that arrives with later events, and the newest text only', async () => {
+      const store = await fresh();
+      const [sent, received, started, succeeded] = taskLife({ uuid: 'late-text', at: NOW - 50, args: "('first-args',)", result: "'zebra-42'" });
+      await store.write({ payloads: [single(started!)], workers: [] });
+      await store.write({ payloads: [single(sent!)], workers: [] });
+      await store.write({ payloads: [single(received!)], workers: [] });
+      const find = async (text: string) => ids((await store.queryTasks({ limit: 10, search: parseSearch(text) })).tasks);
+      expect(await find('first-args')).toEqual(['late-text']);
+      expect(await find('zebra')).toEqual([]);
+      await store.write({ payloads: [single(succeeded!)], workers: [] });
+      expect(await find('result:zebra-42')).toEqual(['late-text']);
+      expect(await find('args:first-args')).toEqual(['late-text']);
+    });
+
     it('two instances writing the same events concurrently store each once', async () => {
       const one = await fresh();
       const two = await open(await factory.again());

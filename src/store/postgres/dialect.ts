@@ -1,14 +1,12 @@
 import { likeEscape } from '../query/search.js';
 import type { Dialect } from '../query/sql.js';
 
-/** The searchable text of a task: the indexed expression of migrations/postgres/0002_search.sql. */
-const SEARCH_TEXT = 'task_search_text(uuid, name, args, kwargs, result, exception)';
-
 /**
- * PostgreSQL: `$n` placeholders, ILIKE, and text search through the trigram GIN index.
- * A bare word matches the index expression itself; a field search (`args:"acme"`) lets the
- * index find candidates and rechecks the field, so both stay case-insensitive substring
- * matches. Tracebacks are not indexed (large, and rarely searched): plain ILIKE.
+ * PostgreSQL: `$n` placeholders, ILIKE, and text search through the trigram GIN index of
+ * task_search (migrations/postgres/0002_search.sql). A bare word matches the indexed text;
+ * a field search (`args:"acme"`) lets the index find candidates and rechecks the field, so
+ * both stay case-insensitive substring matches. Tracebacks are not indexed (large, rarely
+ * searched): plain ILIKE.
  */
 export const POSTGRES: Dialect = {
   placeholder: (n) => `$${n}`,
@@ -16,7 +14,7 @@ export const POSTGRES: Dialect = {
   fullText(column, value, param) {
     if (column === 'traceback') return null;
     const pat = param(`%${likeEscape(value)}%`);
-    const indexed = `${SEARCH_TEXT} ILIKE ${pat} ESCAPE '\\'`;
+    const indexed = `uuid IN (SELECT s.uuid FROM task_search s WHERE s.text ILIKE ${pat} ESCAPE '\\')`;
     return column === 'text' ? indexed : `(${indexed} AND ${column} ILIKE ${pat} ESCAPE '\\')`;
   },
 };

@@ -76,6 +76,7 @@ async function deleteEvents(client: PoolClient, uuids: string[], boundary: numbe
     ? await client.query('DELETE FROM task_events WHERE uuid = ANY($1::text[])', [uuids])
     : await client.query('DELETE FROM task_events WHERE uuid = ANY($1::text[]) AND timestamp >= $2', [uuids, boundary]);
   const k = await client.query('DELETE FROM task_events_kept WHERE uuid = ANY($1::text[])', [uuids]);
+  await client.query('DELETE FROM task_search WHERE uuid = ANY($1::text[])', [uuids]);
   result.eventsDeleted += (r.rowCount ?? 0) + (k.rowCount ?? 0);
 }
 

@@ -24,6 +24,7 @@ RETURNING uuid, timestamp, type, hostname, clock`;
 const maxOf = (c: string) => `${c} = GREATEST(tasks.${c}, excluded.${c})`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 
+/** Upserts the batch's tasks: $1 the rows, $2 the uuids whose original task-sent is in the batch. */
 export const UPSERT_TASKS = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
 SELECT ${TASK_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::tasks, $1::json)
 ON CONFLICT (uuid) DO UPDATE SET
@@ -40,8 +41,19 @@ ON CONFLICT (uuid) DO UPDATE SET
   seen_at = LEAST(tasks.seen_at, excluded.seen_at),
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
+/**
+ * Refreshes the search text (task_search) of the given tasks: those whose batch carried a text
+ * field, since text changes only then. Only rows whose text changed are written: an unchanged
+ * one costs a lookup, not a GIN insert.
+ */
+export const REFRESH_SEARCH = `INSERT INTO task_search (uuid, text)
+SELECT uuid, task_search_text(uuid, name, args, kwargs, result, exception) FROM tasks WHERE uuid = ANY($1::text[])
+ORDER BY uuid
+ON CONFLICT (uuid) DO UPDATE SET text = excluded.text WHERE task_search.text IS DISTINCT FROM excluded.text`;
+
 export const UPSERT_WORKERS = `INSERT INTO workers (${WORKER_COLUMNS.join(', ')})
 SELECT ${WORKER_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::workers, $1::json)
 ON CONFLICT (hostname) DO UPDATE SET
   ${WORKER_COLUMNS.filter((c) => c !== 'hostname' && c !== 'first_seen').map((c) => `${c} = excluded.${c}`).join(',\n  ')},
   first_seen = LEAST(workers.first_seen, excluded.first_seen)`;
+
