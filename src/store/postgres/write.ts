@@ -35,7 +35,6 @@ export interface WriteDeps {
  * in the same order and do not deadlock each other.
  */
 export async function writeBatch(deps: WriteDeps, payloads: string[], workers: Worker[]): Promise<WriteResult> {
-  const t0 = performance.now();
   const events = decodeTaskEvents(payloads, deps.maxEventBytes);
   const rows: EventRow[] = events.map((ev) => eventRow(ev, deps.cut));
   const keys = rows.map((r) => identity(r.uuid, r.timestamp, r.type, r.hostname, r.clock));
@@ -44,16 +43,13 @@ export async function writeBatch(deps: WriteDeps, payloads: string[], workers: W
   const eventsJson = rows.length > 0 ? toJson(order.map((i) => rows[i])) : null;
   const workersJson = workers.length > 0 ? toJson([...workers].sort((a, b) => (a.hostname < b.hostname ? -1 : 1)).map(workerParams)) : null;
 
-  if (process.env.CELERIAC_PG_PROFILE) console.error('prep', Math.round(performance.now() - t0));
   for (let attempt = 1; ; attempt++) {
     const client = await deps.pool.connect();
     try {
       await client.query('BEGIN');
       let inserted = 0;
       if (eventsJson) {
-        const tq = performance.now();
         const r = await client.query<{ uuid: string; timestamp: number; type: string; hostname: string; clock: string }>(INSERT_EVENTS, [eventsJson]);
-        if (process.env.CELERIAC_PG_PROFILE) console.error('events', Math.round(performance.now() - tq));
         const fresh = new Set<string>();
         for (const x of r.rows) fresh.add(identity(x.uuid, Number(x.timestamp), x.type, x.hostname, x.clock));
         const freshEvents = [];
@@ -66,18 +62,13 @@ export async function writeBatch(deps: WriteDeps, payloads: string[], workers: W
           const originalSends = folded.filter((f) => f.originalSend).map((f) => f.task.uuid);
           // Text changes only when a folded task carries some (merge keeps the newest non-null).
           const withText = folded.filter(({ task: t }) => t.name !== null || t.args !== null || t.kwargs !== null || t.result !== null || t.exception !== null);
-          const tu = performance.now();
           await client.query(UPSERT_TASKS, [toJson(folded.map((f) => taskRow(f.task))), originalSends]);
           if (withText.length > 0) await client.query(REFRESH_SEARCH, [withText.map((f) => f.task.uuid)]);
-          if (process.env.CELERIAC_PG_PROFILE) console.error('tasks', folded.length, Math.round(performance.now() - tu));
         }
       }
       if (workersJson) await client.query(UPSERT_WORKERS, [workersJson]);
-      const tc = performance.now();
       await client.query('COMMIT');
-      if (process.env.CELERIAC_PG_PROFILE) console.error('commit', Math.round(performance.now() - tc), 'total', Math.round(performance.now() - t0));
       client.release();
-      if (process.env.CELERIAC_PG_PROFILE) console.error('batch', rows.length, inserted);
       return { inserted, duplicates: rows.length - inserted };
     } catch (err) {
       // A connection that cannot even roll back is broken: drop it from the pool.
