@@ -66,7 +66,7 @@ async function main() {
   await store.open();
   if (values['no-fts'] && store.kind === 'sqlite') {
     const d = new Database(db);
-    for (const t of ['tasks_fts_insert', 'tasks_fts_update', 'tasks_fts_delete']) d.exec(`DROP TRIGGER ${t}`);
+    for (const t of d.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tasks_fts%'").pluck().all() as string[]) d.exec(`DROP TRIGGER ${t}`);
     d.close();
   }
   if (process.env.BENCH_SQL && store.kind === 'postgres') await (store as PostgresStore).pool.query(process.env.BENCH_SQL);
