@@ -7,7 +7,7 @@
  *   npx tsx scripts/store-write-throughput.ts --db /tmp/bench.db --tasks 25000 [--no-fts]
  */
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PostgresStore } from '../src/store/postgres/store.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
@@ -48,6 +48,22 @@ function payloads(): string[] {
   return out.sort((a, b) => a.at - b.at).map((x) => x.text);
 }
 
+/** CPU seconds used so far by PostgreSQL backends of this store (same machine only). */
+async function pgCpu(store: Store): Promise<number> {
+  if (store.kind !== 'postgres') return 0;
+  const r = await (store as PostgresStore).pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'celeriac'`);
+  let ticks = 0;
+  for (const { pid } of r.rows) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // not local
+    }
+  }
+  return ticks / 100;
+}
+
 async function main() {
   let store: Store;
   if (/^postgres/.test(db)) {
@@ -71,13 +87,21 @@ async function main() {
   }
   if (process.env.BENCH_SQL && store.kind === 'postgres') await (store as PostgresStore).pool.query(process.env.BENCH_SQL);
   const all = payloads();
+  const pg0 = await pgCpu(store);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let inserted = 0;
   for (let i = 0; i < all.length; i += batch) inserted += (await store.write({ payloads: all.slice(i, i + batch), workers: [] })).inserted;
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const nodeCpu = (cpu.user + cpu.system) / 1e6;
+  const serverCpu = (await pgCpu(store)) - pg0;
   const counts = await store.counts();
   await store.close();
-  console.log(JSON.stringify({ store: store.kind, fts: !values['no-fts'], events: inserted, tasks: counts.tasks, seconds: +secs.toFixed(2), eventsPerSecond: Math.round(inserted / secs), batch }));
+  console.log(JSON.stringify({ store: store.kind, fts: !values['no-fts'], events: inserted, tasks: counts.tasks, seconds: +secs.toFixed(2), eventsPerSecond: Math.round(inserted / secs), batch,
+    // CPU seconds: less sensitive than wall time to other load on a shared machine.
+    nodeCpuSeconds: +nodeCpu.toFixed(2), serverCpuSeconds: +serverCpu.toFixed(2),
+    eventsPerCpuSecond: Math.round(inserted / (nodeCpu + serverCpu)) }));
 }
 
 void main();

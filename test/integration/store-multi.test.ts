@@ -40,10 +40,15 @@ function expectedOf(s: FloodSummary): Stats {
 
 /** Waits until the instance's API shows exactly what the flood sent (it may still be writing). */
 async function expectEverything(p: CeleriacProcess, want: Stats): Promise<void> {
-  await waitFor(async () => {
-    const s = await stats(p);
-    return s.events >= want.events && s.tasks >= want.tasks;
-  }, `${p.url} to store ${want.events} events`, 300_000, 500);
+  try {
+    await waitFor(async () => {
+      const s = await stats(p);
+      return s.events >= want.events && s.tasks >= want.tasks;
+    }, `${p.url} to store ${want.events} events`, 300_000, 500);
+  } catch (err) {
+    const metrics = (await (await fetch(`${p.url}/metrics`)).text()).split('\n').filter((l) => /^celeriac_(events|store|messages|malformed|broker)/.test(l));
+    throw new Error(`${(err as Error).message}\nstats: ${JSON.stringify(await stats(p))}\n${metrics.join('\n')}\noutput:\n${p.output().slice(-3000)}`);
+  }
   const s = await stats(p);
   expect({ tasks: s.tasks, events: s.events, by_state: s.by_state }).toEqual(want);
   const page = await getJson<{ items: { uuid: string; state: string }[]; next_cursor: string | null }>(`${p.url}/api/v1/tasks?limit=5&state=FAILURE`);
