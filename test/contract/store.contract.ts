@@ -120,6 +120,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect((await store.getTask('r-2-rev'))).toEqual({ ...(await store.getTask('r-2'))!, uuid: 'r-2-rev' });
     });
 
+    it('stores text PostgreSQL cannot hold as is (NUL, lone surrogates) instead of failing the batch', async () => {
+      const store = await fresh();
+      const life = taskLife({ uuid: 'weird-text', at: NOW - 40, args: "('weird\u0000nul', 'lone \ud800')", result: "'\udc00 end'" });
+      expect((await store.write({ payloads: [multi(life)], workers: [] })).inserted).toBe(4);
+      const t = (await store.getTask('weird-text'))!;
+      expect(t.state).toBe('SUCCESS');
+      expect(t.args).toMatch(/^\('weird\u0000?nul', 'lone [^']+'\)$/);
+      expect(await store.getTaskEvents('weird-text')).toHaveLength(4);
+      expect(ids((await store.queryTasks({ limit: 5, search: parseSearch('args:weird') })).tasks)).toEqual(['weird-text']);
+    });
+
     it('search sees text that arrives with later events, and the newest text only', async () => {
       const store = await fresh();
       const [sent, received, started, succeeded] = taskLife({ uuid: 'late-text', at: NOW - 50, args: "('first-args',)", result: "'zebra-42'" });

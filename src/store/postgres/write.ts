@@ -10,10 +10,18 @@ import { INSERT_EVENTS, REFRESH_SEARCH, UPSERT_TASKS, UPSERT_WORKERS } from './s
 const identity = (uuid: string, ts: number, type: string, hostname: string, clock: number | string) =>
   `${uuid}\u0000${ts}\u0000${type}\u0000${hostname}\u0000${clock}`;
 
-/** PostgreSQL text cannot hold NUL: drop `\u0000` escapes (not preceded by an escaped backslash). */
-function toJson(v: unknown): string {
+/** An escape (not itself escaped) of NUL, or of a UTF-16 surrogate without its pair. */
+const UNSTORABLE = /(?<!\\)((?:\\\\)*)(\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})/gi;
+
+/**
+ * The JSON of a batch parameter. PostgreSQL text holds neither NUL nor lone surrogates (both
+ * can come from Python reprs), and one such character would fail the whole batch again and
+ * again: NUL is dropped and a lone surrogate becomes U+FFFD.
+ */
+export function toJson(v: unknown): string {
   const s = JSON.stringify(v);
-  return s.includes('\\u0000') ? s.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1') : s;
+  if (!s.includes('\\u')) return s;
+  return s.replace(UNSTORABLE, (_m, slashes: string, esc: string) => (esc === '\\u0000' ? slashes : `${slashes}\\ufffd`));
 }
 
 const taskRow = (t: Task) => ({ ...t, rank: rankOf(t.state), exception_type: exceptionType(t.exception) });
