@@ -145,6 +145,46 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect(await find('args:first-args')).toEqual(['late-text']);
     });
 
+    it('merges orphaning (a derived task-orphaned event) like the live model, in any order', async () => {
+      const store = await fresh();
+      const T = NOW - 600;
+      const ev = (uuid: string, type: string, dt: number, extra: Partial<CeleryEvent> = {}) =>
+        taskEvent(type, uuid, T + dt, { hostname: 'celery@w1', ...extra });
+      const scenarios: CeleryEvent[][] = [];
+      for (let i = 0; i < 6; i++) {
+        const id = `orph-${i}`;
+        const evs = [ev(id, 'task-received', 1, { name: 'tasks.x' }), ev(id, 'task-started', 2), ev(id, 'task-orphaned', 5, { derived: i % 2 ? 'worker-lost' : 'worker-offline' })];
+        if (i >= 2) evs.push(ev(id, 'task-succeeded', 9, { hostname: 'celery@w2', result: '1' }));
+        if (i >= 4) evs.push(ev(id, 'task-started', 8, { hostname: 'celery@w2' }));
+        scenarios.push(i % 2 ? evs.reverse() : [...evs.slice(2), ...evs.slice(0, 2)]);
+      }
+      for (const evs of scenarios) for (const e of evs) await store.write({ payloads: [single(e)], workers: [] });
+      for (const evs of scenarios) {
+        const mem = oracle([...evs].sort((a, b) => a.timestamp - b.timestamp)).get(evs[0]!.uuid!)!;
+        const stored = (await store.getTask(mem.uuid))!;
+        expect(stored.state).toBe(mem.state);
+        expect(stored.orphaned_at).toBe(T + 5);
+        expect(stored.orphan_reason).toBe(mem.orphan_reason);
+      }
+      expect(ids((await store.queryTasks({ states: ['ORPHANED'], limit: 10 })).tasks)).toEqual(['orph-0', 'orph-1']);
+      expect(await store.unfinishedTasks(100)).toEqual([]);
+    });
+
+    it('keeps the audit log and retry links', async () => {
+      const store = await fresh();
+      for (let i = 1; i <= 3; i++) {
+        await store.recordAudit({ at: NOW + i, actor: 'ops', ip: '127.0.0.1', action: i === 2 ? 'task.revoke' : 'task.retry', target: `t${i}`, params: { n: i }, outcome: 'ok', message: null });
+      }
+      const page = await store.listAudit({ limit: 2 });
+      expect(page.items.map((e) => e.target)).toEqual(['t3', 't2']);
+      expect((await store.listAudit({ limit: 10, cursor: page.nextCursor! })).items.map((e) => e.target)).toEqual(['t1']);
+      expect((await store.listAudit({ limit: 10, action: 'task.revoke' })).items[0]).toMatchObject({ target: 't2', params: { n: 2 } });
+      await store.linkRetry('old', 'new-1');
+      await store.linkRetry('old', 'new-1');
+      expect(await store.taskLinks('old')).toEqual({ retry_of: null, retried_as: ['new-1'] });
+      expect(await store.taskLinks('new-1')).toEqual({ retry_of: 'old', retried_as: [] });
+    });
+
     it('two instances writing the same events concurrently store each once', async () => {
       const one = await fresh();
       const two = await open(await factory.again());

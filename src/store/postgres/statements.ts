@@ -9,9 +9,10 @@
  * time columns keep their maximum (GREATEST ignores NULLs like the SQLite CASE), seen_at its
  * minimum, worker/exception/traceback follow the winning event, the client is the original
  * sender's ($2 lists the tasks whose original task-sent is in the batch), and the other
- * fields take the newest non-null value. WINS and fromWinner are the SQLite statements' own.
+ * fields take the newest non-null value; the latest orphaning wins. WINS, fromWinner and
+ * orphanSet are the SQLite statements' own.
  */
-import { fromWinner, TASK_COLUMNS, WINS, WORKER_COLUMNS } from '../sqlite/statements.js';
+import { fromWinner, orphanSet, TASK_COLUMNS, WINS, WORKER_COLUMNS } from '../sqlite/statements.js';
 
 export { TASK_COLUMNS, WORKER_COLUMNS };
 
@@ -39,6 +40,7 @@ ON CONFLICT (uuid) DO UPDATE SET
   retries = GREATEST(tasks.retries, excluded.retries),
   clock = GREATEST(tasks.clock, excluded.clock),
   seen_at = LEAST(tasks.seen_at, excluded.seen_at),
+  ${orphanSet(maxOf)},
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
 /**

@@ -4,7 +4,8 @@ import type { Task, Worker } from '../../state/types.js';
 import { buildTaskQuery, encodeCursor } from '../query/sql.js';
 import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { cutter, rowToTask, rowToWorker } from '../rows.js';
-import type { Store, StoreCounts, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
+import type { AuditEntry, AuditQuery, Store, StoreCounts, StoredEvent, TaskLinks, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
+import { pgLinkRetry, pgListAudit, pgRecordAudit, pgTaskLinks } from './control.js';
 import { POSTGRES } from './dialect.js';
 import { migratePostgres } from './migrate.js';
 import { Partitions } from './partitions.js';
@@ -159,7 +160,7 @@ export class PostgresStore implements Store {
   }
 
   async unfinishedTasks(limit: number): Promise<Task[]> {
-    return (await this.rows('SELECT * FROM tasks WHERE finished IS NULL ORDER BY seen_at DESC LIMIT $1', [limit])).map(rowToTask);
+    return (await this.rows("SELECT * FROM tasks WHERE finished IS NULL AND state <> 'ORPHANED' ORDER BY seen_at DESC LIMIT $1", [limit])).map(rowToTask);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -180,5 +181,21 @@ export class PostgresStore implements Store {
     } catch {
       return false;
     }
+  }
+
+  recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void> {
+    return pgRecordAudit(this.pool, e);
+  }
+
+  listAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    return pgListAudit(this.pool, q);
+  }
+
+  linkRetry(retryOf: string, retriedAs: string): Promise<void> {
+    return pgLinkRetry(this.pool, retryOf, retriedAs);
+  }
+
+  taskLinks(uuid: string): Promise<TaskLinks> {
+    return pgTaskLinks(this.pool, uuid);
   }
 }
