@@ -8,6 +8,7 @@ import { parseSearch } from '../../src/store/query/search.js';
 import { POSTGRES } from '../../src/store/postgres/dialect.js';
 import { createTestDatabase, dropTestDatabase, resetSchema } from '../helpers/postgres.js';
 import { REPO_ROOT } from '../helpers/services.js';
+import { taskLife } from '../fixtures/task-events.js';
 import { runStoreContract } from './store.contract.js';
 
 const DB = 'celeriac_test_contract';
@@ -49,6 +50,26 @@ describe('PostgreSQL specifics', () => {
       await c.end();
     }
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('two instances running retention at once: one runs it, nothing is deleted twice', async () => {
+    await resetSchema(url);
+    const policy = { successDays: 7, failureDays: 0, maxTasksPerState: 0, intervalSeconds: 3600 };
+    const [a, b] = [make(policy), make(policy)];
+    await a.open();
+    await b.open();
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const events = Array.from({ length: 200 }, (_, i) => taskLife({ uuid: `ret-${i}`, at: now - (i % 2 ? 20 : 1) * 86400 + i })).flat();
+      await a.write({ payloads: events.map((e) => JSON.stringify(e)), workers: [] });
+      const [ra, rb] = await Promise.all([a.applyRetention(now), b.applyRetention(now)]);
+      const total = ra.tasksDeleted + rb.tasksDeleted + (await a.applyRetention(now)).tasksDeleted;
+      expect(total).toBe(100);
+      expect(await b.counts()).toMatchObject({ tasks: 100, events: 400 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 
   it('text searches use the trigram index', async () => {
