@@ -4,13 +4,17 @@ import { buildApp } from './api/app.js';
 import { createBroker } from './broker/index.js';
 import type { BrokerAdapter } from './broker/types.js';
 import type { Config } from './config/config.js';
+import { ControlPlane, createControlTransport } from './control/index.js';
 import { Wakeup } from './control/wakeup.js';
 import { Ingestor } from './ingest/pipeline.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
+import { PidboxTaskSource } from './reconcile/pidbox-task-source.js';
+import { createHealthServices } from './reconcile/setup.js';
 import { LiveState } from './state/live.js';
 import { cutter } from './store/rows.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import { describeError } from './shared/errors.js';
 
 /** Tasks loaded back into the live model at start-up, at most (newest unfinished first). */
 const SEED_LIMIT = 50000;
@@ -33,7 +37,7 @@ export interface Runtime {
  * subscription → HTTP. Stopping goes the other way and flushes every accepted event first.
  */
 export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const store = createStore(config);
+  const store = createStore(config, (err) => log.error({ err: describeError(err) }, 'store background task failed (partition upkeep or retention)'));
   await store.open();
   const state = new LiveState({ finishedCacheSize: config.finishedCacheSize, cut: cutter(config.maxFieldBytes) });
   state.seedWorkers(await store.listWorkers());
@@ -56,7 +60,9 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
     },
   );
   const wakeup = new Wakeup(broker, state, log.child({ mod: 'wakeup' }));
+  const healthServices = createHealthServices({ config, state, metrics, log: log.child({ mod: 'health' }) });
   broker.onStatus((status, info) => {
+    healthServices.onBrokerStatus(status, info.reconnected);
     metrics.brokerConnected.set(status === 'connected' ? 1 : 0);
     if (status === 'connected' && info.reconnected) {
       metrics.brokerReconnects.inc();
@@ -78,12 +84,18 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
   await wakeup.kick();
   if (config.enableEvents) wakeup.startEnableEvents(config.enableEventsInterval);
 
-  const http = await buildApp({ config, store, state, broker, metrics, ingestor, log: log.child({ mod: 'http' }) });
+  const control = await startControl(config, store, state, log);
+  // Reconciliation asks workers which tasks they hold through the control plane's pidbox client.
+  if (control) healthServices.useTaskSource(new PidboxTaskSource(control.pidbox, log.child({ mod: 'reconcile' })));
+  healthServices.start();
+  const http = await buildApp({ config, store, state, broker, metrics, ingestor, control, log: log.child({ mod: 'http' }), health: healthServices.health });
   let url: string;
   try {
     url = await http.listen({ host: config.address, port: config.port });
   } catch (err) {
     wakeup.stop();
+    await healthServices.stop();
+    await control?.stop();
     await broker.stop();
     await ingestor.drainAll(5000);
     await store.close();
@@ -98,11 +110,28 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       if (stopped) return;
       stopped = true;
       wakeup.stop();
+      await healthServices.stop();
       await http.close();
+      await control?.stop();
       await broker.stop();
       const flushed = await ingestor.drainAll(30000);
       if (!flushed) log.error({ pending: ingestor.pending }, 'gave up flushing pending events at shutdown');
       await store.close();
     },
   };
+}
+
+/** The control plane on its own broker connections; a failure here only disables control. */
+async function startControl(config: Config, store: Store, state: LiveState, log: Logger): Promise<ControlPlane | undefined> {
+  const clog = log.child({ mod: 'control' });
+  const transport = createControlTransport(config, clog);
+  if (!transport) return undefined;
+  try {
+    await transport.start();
+  } catch (err) {
+    clog.warn({ err: err instanceof Error ? err.message : String(err) }, 'control transport not connected yet; it retries on use');
+  }
+  const control = new ControlPlane({ transport, store, state, log: clog, inspectTimeoutMs: config.inspectTimeout, instanceName: config.instanceName });
+  control.start(config.inspectInterval);
+  return control;
 }

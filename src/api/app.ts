@@ -1,13 +1,20 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import { AppError, isAppError } from '../shared/errors.js';
+import type { AppError} from '../shared/errors.js';
+import { isAppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
+import { controlV1Routes } from './control-v1.routes.js';
+import { flowerControlRoutes } from './control.routes.js';
 import { flowerRoutes } from './flower.routes.js';
 import { healthRoutes } from './health.routes.js';
+import { liveRoutes } from './live/live.routes.js';
+import { orphanRoutes } from './orphans.routes.js';
+import { statsRoutes } from './stats/stats.routes.js';
 import { v1Routes } from './v1.routes.js';
+import { webRoutes } from './web.routes.js';
 
 /**
  * Builds the HTTP app (not listening). Load order: error handling, then health and metrics,
- * then the Flower-compatible routes, then /api/v1.
+ * then the Flower-compatible routes, then /api/v1 (with the live socket), then the dashboard.
  */
 export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -18,7 +25,7 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     if (isAppError(err)) {
-      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
+      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
@@ -35,5 +42,12 @@ export async function buildApp(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(healthRoutes(ctx));
   await app.register(flowerRoutes(ctx));
   await app.register(v1Routes(ctx), { prefix: '/api/v1' });
+  await app.register(orphanRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(flowerControlRoutes(ctx));
+  await app.register(controlV1Routes(ctx), { prefix: '/api/v1' });
+  await app.register(statsRoutes(ctx), { prefix: '/api/v1' });
+  await app.register(liveRoutes(ctx), { prefix: '/api/v1' });
+  // Last: the dashboard's catch-all GET serves index.html for client-side routes.
+  await app.register(webRoutes());
   return app;
 }

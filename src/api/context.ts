@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { BrokerAdapter } from '../broker/types.js';
 import type { Config } from '../config/config.js';
+import type { ControlPlane } from '../control/index.js';
 import type { Ingestor } from '../ingest/pipeline.js';
 import type { Metrics } from '../metrics/registry.js';
+import type { HealthChecker } from '../state/health-checker.js';
 import type { LiveState } from '../state/live.js';
 import type { Store } from '../store/types.js';
 
@@ -15,4 +17,8 @@ export interface ApiContext {
   metrics: Metrics;
   ingestor: Ingestor;
   log: Logger;
+  /** The health timer (worker status, orphans, stale tasks); absent in tests that build a bare app. */
+  health?: HealthChecker;
+  /** Remote control, inspect, task sending, queue depth (absent: those routes answer 503). */
+  control?: ControlPlane;
 }

@@ -5,8 +5,8 @@ import { parseSearch } from '../store/query/search.js';
 import type { SortField, TaskQuery } from '../store/types.js';
 import type { ApiContext } from './context.js';
 import { boolParam, intParam, parseQuery, timeParam } from './params.js';
-import { flowerTask, workerView } from './serialize.js';
-import { allWorkers } from './workers.js';
+import { flowerTask } from './serialize.js';
+import { workerViews } from './workers.js';
 
 /** Flower never capped `/api/tasks` without a limit; a store of millions must. */
 export const FLOWER_MAX_TASKS = 10000;
@@ -58,13 +58,20 @@ export function flowerRoutes(ctx: ApiContext): FastifyPluginAsync {
         z.object({ refresh: boolParam, workername: z.string().optional(), status: boolParam }),
         req.query,
       );
-      const workers = await allWorkers(ctx);
+      const workers = await workerViews(ctx);
       const selected = p.workername ? workers.filter((w) => w.hostname === p.workername) : workers;
       if (p.workername && selected.length === 0) throw new AppError('WORKER_NOT_FOUND', `Unknown worker '${p.workername}'`);
+      if (p.refresh && ctx.control && !p.status) {
+        try {
+          await ctx.control.inspector.refresh(p.workername);
+        } catch (err) {
+          throw new AppError('BROKER_UNAVAILABLE', `inspect failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       const out: Record<string, unknown> = {};
       for (const w of selected) {
-        const v = workerView(w);
-        out[w.hostname] = p.status ? v.alive : { stats: { pid: w.pid, clock: String(w.clock) }, timestamp: w.last_event };
+        const inspected = ctx.control?.inspector.get(w.hostname);
+        out[w.hostname] = p.status ? w.alive : inspected ?? { stats: { pid: w.pid, clock: String(w.clock) }, timestamp: w.last_event };
       }
       return out;
     });

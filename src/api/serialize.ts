@@ -1,5 +1,6 @@
 import { exceptionType, queueWait } from '../state/merge.js';
 import type { Task, Worker } from '../state/types.js';
+import { DEFAULT_HEALTH_POLICY, lostThreshold, viewStatus, type HealthPolicy, type WorkerViewStatus } from '../state/worker-health.js';
 
 /** A task the way Flower's API returns it (Celery's Task.as_dict, worker as a hostname). */
 export function flowerTask(t: Task, children: string[] = []) {
@@ -47,15 +48,30 @@ export function taskView(t: Task) {
   };
 }
 
-export type WorkerView = Worker & { heartbeat_age: number | null; alive: boolean };
+export type WorkerView = Omit<Worker, 'status'> & {
+  status: WorkerViewStatus;
+  heartbeat_age: number | null;
+  /** Seconds of silence after which this worker counts as lost. */
+  lost_after: number;
+  alive: boolean;
+};
+
+export interface WorkerViewOptions {
+  policy?: HealthPolicy;
+  /** STARTED tasks the live model holds for this worker (idle = none and no active count). */
+  running?: number;
+  listeningSince?: number;
+  freqKnown?: boolean;
+}
 
 /**
- * A worker is alive while its last heartbeat is younger than twice its own heartbeat period
- * (Celery's rule); one that stopped without saying goodbye is `lost`.
+ * A worker with its health: `online`, `idle`, `offline` (said goodbye) or `lost` (silent longer
+ * than --worker-lost-after heartbeat periods without saying goodbye). See state/worker-health.ts.
  */
-export function workerView(w: Worker, now = Date.now() / 1000): WorkerView {
+export function workerView(w: Worker, now = Date.now() / 1000, opts: WorkerViewOptions = {}): WorkerView {
+  const policy = opts.policy ?? DEFAULT_HEALTH_POLICY;
   const age = w.last_heartbeat == null ? null : Math.max(0, now - w.last_heartbeat);
-  const alive = w.status === 'online' && age !== null && age <= w.freq * 2;
-  const status = w.status === 'online' && !alive ? 'lost' : w.status;
-  return { ...w, status, heartbeat_age: age, alive };
+  const status = viewStatus(w, now, policy, opts);
+  const alive = status === 'online' || status === 'idle';
+  return { ...w, status, heartbeat_age: age, lost_after: lostThreshold(w, policy, opts.freqKnown ?? true), alive };
 }

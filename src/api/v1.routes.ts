@@ -4,9 +4,10 @@ import { AppError } from '../shared/errors.js';
 import { parseSearch } from '../store/query/search.js';
 import type { SortField, TaskQuery } from '../store/types.js';
 import type { ApiContext } from './context.js';
-import { intParam, listParam, parseQuery, timeParam } from './params.js';
-import { taskView, workerView } from './serialize.js';
-import { allWorkers } from './workers.js';
+import { boolParam, intParam, listParam, parseQuery, timeParam } from './params.js';
+import { staleTasks } from './orphans.routes.js';
+import { taskView } from './serialize.js';
+import { workerViews } from './workers.js';
 
 const SORTS = ['seen_at', 'timestamp', 'received', 'started', 'finished', 'name', 'state', 'runtime'] as const;
 
@@ -65,6 +66,8 @@ export function taskQueryFromParams(input: unknown): TaskQuery {
 export function v1Routes(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
     app.get('/tasks', async (req) => {
+      // ?stale=1: the in-flight tasks past their stale limit (from the live model; see /stale).
+      if (parseQuery(z.object({ stale: boolParam }), req.query).stale) return staleTasks(ctx, req.query);
       const page = await ctx.store.queryTasks(taskQueryFromParams(req.query));
       return { items: page.tasks.map(taskView), next_cursor: page.nextCursor };
     });
@@ -72,9 +75,10 @@ export function v1Routes(ctx: ApiContext): FastifyPluginAsync {
     app.get<{ Params: { id: string } }>('/tasks/:id', async (req) => {
       const t = await ctx.store.getTask(req.params.id);
       if (!t) throw new AppError('TASK_NOT_FOUND', `no task with id "${req.params.id}"`);
-      const [events, children] = await Promise.all([ctx.store.getTaskEvents(t.uuid), ctx.store.getChildren(t.uuid, 200)]);
+      const [events, children, links] = await Promise.all([ctx.store.getTaskEvents(t.uuid), ctx.store.getChildren(t.uuid, 200), ctx.store.taskLinks(t.uuid)]);
       return {
         task: taskView(t),
+        links,
         events,
         children: children.map((c) => ({ uuid: c.uuid, name: c.name, state: c.state, seen_at: c.seen_at })),
       };
@@ -82,15 +86,15 @@ export function v1Routes(ctx: ApiContext): FastifyPluginAsync {
 
     app.get('/task-names', async () => ({ items: await ctx.store.taskNames() }));
 
-    app.get('/workers', async () => {
-      const now = Date.now() / 1000;
-      return { items: (await allWorkers(ctx)).map((w) => workerView(w, now)) };
+    app.get('/workers', async (req) => {
+      const p = parseQuery(z.object({ all: boolParam }), req.query);
+      return { items: await workerViews(ctx, { all: p.all }) };
     });
 
     app.get<{ Params: { hostname: string } }>('/workers/:hostname', async (req) => {
-      const w = (await allWorkers(ctx)).find((x) => x.hostname === req.params.hostname);
+      const w = (await workerViews(ctx, { all: true })).find((x) => x.hostname === req.params.hostname);
       if (!w) throw new AppError('WORKER_NOT_FOUND', `no worker named "${req.params.hostname}"`);
-      return { worker: workerView(w) };
+      return { worker: w };
     });
 
     app.get('/stats', async () => {

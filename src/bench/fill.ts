@@ -85,7 +85,7 @@ function fillSql(columns: readonly string[]): string {
     failed: "CASE WHEN state = 'FAILURE' THEN fin END", retried: 'NULL', revoked: "CASE WHEN state = 'REVOKED' THEN fin END",
     rejected: "CASE WHEN state = 'REJECTED' THEN fin END", finished: 'fin', seen_at: 'seen', runtime: 'rt',
     terminated: "CASE WHEN state = 'REVOKED' THEN 0 END", signum: 'NULL', expired: "CASE WHEN state = 'REVOKED' THEN 0 END",
-    requeue: "CASE WHEN state = 'REJECTED' THEN 0 END", clock: 'i',
+    requeue: "CASE WHEN state = 'REJECTED' THEN 0 END", clock: 'i', orphaned_at: 'NULL', orphan_reason: 'NULL',
   };
   return `WITH RECURSIVE s(i) AS (SELECT @from UNION ALL SELECT i + 1 FROM s WHERE i + 1 < @to),
   a AS (SELECT i, ${rnd(2654435761, 0)} AS r1, ${rnd(2246822519, 7)} AS r2, ${rnd(3266489917, 13)} AS r3, ${rnd(668265263, 17)} AS r4,

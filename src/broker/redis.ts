@@ -40,6 +40,7 @@ export class RedisBroker implements BrokerAdapter {
   private stopping = false;
   private everReady = false;
   private status: BrokerStatus = 'connecting';
+  private lastError: Error | null = null;
 
   constructor(private readonly opts: RedisBrokerOptions) {
     const { options, db } = parseRedisUrl(opts.url);
@@ -59,6 +60,7 @@ export class RedisBroker implements BrokerAdapter {
     this.cmd = new Redis({ ...common, connectionName: 'celeriac-cmd' });
     for (const c of [this.sub, this.cmd]) {
       c.on('error', (err: Error) => {
+        this.lastError = err;
         if (this.started && !this.stopping) opts.log.debug({ err: describeError(err) }, 'redis connection error');
       });
     }
@@ -92,7 +94,9 @@ export class RedisBroker implements BrokerAdapter {
     } catch (err) {
       this.sub.disconnect();
       this.cmd.disconnect();
-      throw new AppError('BROKER_CONNECT_FAILED', `cannot connect to broker ${this.displayUrl}: ${describeError(err)}`, { cause: err });
+      // ioredis reports "Connection is closed" after the socket error that says why.
+      const why = this.lastError ?? err;
+      throw new AppError('BROKER_CONNECT_FAILED', `cannot connect to broker ${this.displayUrl}: ${describeError(why)}`, { cause: why });
     }
     this.started = true;
     this.opts.log.info({ broker: this.displayUrl }, 'subscribed to Celery events');

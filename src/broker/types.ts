@@ -9,8 +9,11 @@ export interface EventConsumer {
    * acknowledgement after the events are persisted (see `ackUpTo`).
    */
   payload(text: string, ackToken: number | null): void;
-  /** A message whose transport framing could not be read (counted, logged, skipped). */
-  malformed(kind: 'bad_envelope' | 'bad_base64' | 'too_large', detail: string): void;
+  /**
+   * A message whose transport framing could not be read (counted, logged, skipped). A message
+   * that needs an acknowledgement passes its `ackToken`, so it is acked with the batch it falls in.
+   */
+  malformed(kind: 'bad_envelope' | 'bad_base64' | 'too_large', detail: string, ackToken?: number | null): void;
 }
 
 export type BrokerStatus = 'connecting' | 'connected' | 'disconnected' | 'closed';

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { AppError } from '../shared/errors.js';
+import { parseStaleLimits } from '../state/stale.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './options.js';
 
 /** The resolved configuration: parsed once at start-up, frozen, passed down explicitly. */
@@ -19,10 +20,26 @@ export interface Config {
   maxPendingEvents: number;
   finishedCacheSize: number;
   inspectTimeout: number;
+  inspectInterval: number;
+  brokerApi: string;
+  redisKeyPrefix: string;
   brokerHeartbeat: number;
   eventQueue: string;
   eventQueueExpires: number;
   prefetch: number;
+  workerLostAfter: number;
+  purgeOfflineWorkers: number;
+  offlineOrphanAfter: number;
+  staleStartedAfter: number;
+  staleReceivedAfter: number;
+  staleLimits: string;
+  resultBackend: string;
+  reconcile: boolean;
+  healthInterval: number;
+  retentionSuccessDays: number;
+  retentionFailureDays: number;
+  retentionMaxTasksPerState: number;
+  retentionInterval: number;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -37,7 +54,7 @@ for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
 }
 
 function coerce(name: string, spec: OptionSpec, raw: string, source: string): string | number | boolean {
-  const where = `${source} ${source === 'flag' ? `--${name}` : ''}`.trim();
+  const where = source === 'flag' ? `--${name}` : source;
   switch (spec.kind) {
     case 'string':
       return raw;
@@ -131,6 +148,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new AppError('CONFIG_INVALID', `--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${String(out.logLevel)}"`);
   }
   if (!out.instanceName) out.instanceName = hostname();
+  parseStaleLimits(String(out.staleLimits));
+  if (out.resultBackend && !/^(redis|rediss):\/\//.test(String(out.resultBackend))) {
+    throw new AppError('CONFIG_INVALID', `--result-backend: only Celery's Redis result backend (redis:// or rediss://) is supported, got "${maskUrl(String(out.resultBackend))}"`);
+  }
   return { config: Object.freeze(out as unknown as Config) };
 }
 

@@ -96,6 +96,23 @@ export const OPTIONS = {
     help: 'Milliseconds to wait for worker replies to inspect/control commands',
     min: 10,
   },
+  'inspect-interval': {
+    kind: 'number',
+    default: 60,
+    help: 'Seconds between refreshes of every worker\'s inspect data (stats, queues, ...); 0 = only on demand',
+    min: 0,
+  },
+  'broker-api': {
+    kind: 'string',
+    default: '',
+    help: 'RabbitMQ management API URL for queue details, e.g. http://guest:guest@127.0.0.1:15672/api/',
+    secret: true,
+  },
+  'redis-key-prefix': {
+    kind: 'string',
+    default: '',
+    help: "Redis: kombu's global_keyprefix transport option, if the cluster sets one",
+  },
   'broker-heartbeat': { kind: 'int', default: 60, help: 'AMQP heartbeat in seconds (0 = off)', min: 0 },
   'event-queue': {
     kind: 'string',
@@ -108,7 +125,79 @@ export const OPTIONS = {
     help: 'RabbitMQ: seconds an unused event queue survives (covers restarts and outages)',
     min: 1,
   },
+  'retention-success-days': {
+    kind: 'number',
+    default: 0,
+    help: 'Delete SUCCESS tasks (and their events) first seen more than this many days ago (0 = keep)',
+    min: 0,
+  },
+  'retention-failure-days': {
+    kind: 'number',
+    default: 0,
+    help: 'Delete all other tasks (failed, revoked, unfinished, ...) older than this many days (0 = keep)',
+    min: 0,
+  },
+  'retention-max-tasks-per-state': {
+    kind: 'int',
+    default: 0,
+    help: 'Keep at most this many tasks per state, deleting the oldest (0 = no limit)',
+    min: 0,
+  },
+  'retention-interval': { kind: 'number', default: 300, help: 'Seconds between retention runs', min: 1 },
   prefetch: { kind: 'int', default: 2000, help: 'RabbitMQ: unacknowledged event messages at most', min: 1 },
+  'worker-lost-after': {
+    kind: 'number',
+    default: 3,
+    help: 'A worker silent for this many of its own heartbeat periods (freq) without worker-offline is lost (Celery: 2)',
+    min: 1,
+  },
+  'purge-offline-workers': {
+    kind: 'number',
+    default: 3600,
+    help: 'Seconds after which offline/lost workers leave live views and metrics (0 = never); they stay in history',
+    min: 0,
+  },
+  'offline-orphan-after': {
+    kind: 'number',
+    default: 60,
+    help: 'Seconds after a worker-offline before its still-running tasks become ORPHANED (a warm shutdown lets them finish first)',
+    min: 0,
+  },
+  'stale-started-after': {
+    kind: 'number',
+    default: 3600,
+    help: 'A task STARTED longer than this many seconds is stale (0 = never)',
+    min: 0,
+  },
+  'stale-received-after': {
+    kind: 'number',
+    default: 3600,
+    help: 'A task RECEIVED but not started for longer than this many seconds is stale (0 = never)',
+    min: 0,
+  },
+  'stale-limits': {
+    kind: 'string',
+    default: '',
+    help: "Per-task-name stale limits, first match wins: 'tasks.slow=60,billing.*=600/120' (started[/received] seconds)",
+  },
+  'result-backend': {
+    kind: 'string',
+    default: '',
+    help: 'Celery Redis result backend (redis://...): read final states of tasks that finished while Celeriac was away',
+    secret: true,
+  },
+  reconcile: {
+    kind: 'bool',
+    default: true,
+    help: 'After start and every broker reconnect, ask workers and the result backend about unfinished tasks',
+  },
+  'health-interval': {
+    kind: 'number',
+    default: 1,
+    help: 'Seconds between worker health checks (lost workers, orphans, stale tasks)',
+    min: 0.1,
+    max: 60,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -16,6 +16,8 @@ export interface IngestOptions {
 
 /** A write merges at most this many queued batches (of up to batchSize messages each). */
 const COALESCE_BATCHES = 8;
+/** Keeps each derived payload well under --max-event-bytes (an orphan event is ~200 bytes). */
+const DERIVED_PER_PAYLOAD = 500;
 
 interface Batch {
   payloads: string[];
@@ -35,6 +37,8 @@ export class Ingestor implements EventConsumer {
   private queue: Batch[] = [];
   private pendingMessages = 0;
   private dirtyWorkers = new Map<string, Worker>();
+  /** Events Celeriac made itself (orphaning, reconciliation), stored with the next batch. */
+  private derived: CeleryEvent[] = [];
   private writing = false;
   private timer: NodeJS.Timeout | null = null;
   private retryDelay = 0;
@@ -51,7 +55,10 @@ export class Ingestor implements EventConsumer {
     private readonly opts: IngestOptions,
   ) {
     this.flower = new FlowerMetrics(deps.metrics);
-    deps.state.subscribe({ worker: (w) => this.dirtyWorkers.set(w.hostname, w) });
+    deps.state.subscribe({
+      worker: (w) => this.dirtyWorkers.set(w.hostname, w),
+      derived: (ev) => this.derived.push(ev),
+    });
     this.sink = {
       event: (ev: CeleryEvent) => {
         this.decodedEvents++;
@@ -88,7 +95,8 @@ export class Ingestor implements EventConsumer {
     if (this.current.payloads.length >= this.opts.batchSize) this.flush();
   }
 
-  malformed(kind: MalformedKind, detail: string): void {
+  malformed(kind: MalformedKind, detail: string, ackToken?: number | null): void {
+    if (ackToken !== undefined && ackToken !== null) this.current.ackToken = ackToken;
     this.deps.metrics.malformed.inc({ kind });
     if (!this.malformedSeen.has(kind)) {
       this.malformedSeen.add(kind);
@@ -104,6 +112,13 @@ export class Ingestor implements EventConsumer {
   /** Moves the current batch to the write queue and starts a write if none is running. */
   flush(): void {
     const c = this.current;
+    // Derived events travel as ordinary payloads (JSON arrays, like task.multi), so the store
+    // writes them in the same transaction path as broker events, never one by one.
+    for (let i = 0; i < this.derived.length; i += DERIVED_PER_PAYLOAD) {
+      c.payloads.push(JSON.stringify(this.derived.slice(i, i + DERIVED_PER_PAYLOAD)));
+      this.pendingMessages++;
+    }
+    this.derived = [];
     if (this.dirtyWorkers.size > 0) {
       c.workers = [...this.dirtyWorkers.values()].map((w) => ({ ...w }));
       this.dirtyWorkers.clear();

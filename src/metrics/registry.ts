@@ -66,6 +66,25 @@ export function createMetrics(opts: { runtimeBuckets?: number[] } = {}) {
     brokerReconnects: new Counter({ name: 'celeriac_broker_reconnects_total', help: 'Reconnections to the broker', registers: r }),
     inflightTasks: new Gauge({ name: 'celeriac_inflight_tasks', help: 'Unfinished tasks held in the live model', registers: r }),
     workersByStatus: new Gauge({ name: 'celeriac_workers', help: 'Known workers by status', labelNames: ['status'], registers: r }),
+    // --- worker health, orphans, reconciliation (state/health-checker.ts, reconcile/) ---
+    orphanedTasks: new Counter({
+      name: 'celeriac_orphaned_tasks_total',
+      help: 'Tasks marked ORPHANED: their worker went offline or lost, or their fate was unknown after a gap',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    staleTasks: new Gauge({
+      name: 'celeriac_stale_tasks',
+      help: 'In-flight tasks past their stale limit: received but not started, or started and still running',
+      labelNames: ['kind'],
+      registers: r,
+    }),
+    reconciledTasks: new Counter({
+      name: 'celeriac_reconciled_tasks_total',
+      help: 'Unfinished tasks settled by reconciliation after a start or reconnect, by outcome',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
   };
 }
 

@@ -46,6 +46,7 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
 /** A short one-line description of any thrown value, for logs and start-up failures. */
 export function describeError(e: unknown): string {
+  if (e instanceof AppError) return e.message;
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
     const base = e.message || e.name;

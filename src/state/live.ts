@@ -1,4 +1,4 @@
-import { applyTaskEvent, emptyTask, TERMINAL_STATES } from './merge.js';
+import { applyTaskEvent, emptyTask, SETTLED_STATES } from './merge.js';
 import type { CeleryEvent, Task, Worker } from './types.js';
 
 export interface LiveStateOptions {
@@ -12,6 +12,13 @@ export interface LiveStateOptions {
 export interface LiveListener {
   task?(task: Task, ev: CeleryEvent): void;
   worker?(worker: Worker, ev: CeleryEvent): void;
+  /**
+   * An event Celeriac made itself (a task orphaned, a final state read after a gap). It has
+   * already been applied (and passed to `task`); the ingest pipeline persists it.
+   */
+  derived?(ev: CeleryEvent, task: Task): void;
+  /** A long-gone worker left the live model (it stays in the store). */
+  workerRemoved?(worker: Worker): void;
 }
 
 /**
@@ -22,6 +29,12 @@ export interface LiveListener {
 export class LiveState {
   readonly workers = new Map<string, Worker>();
   readonly inflight = new Map<string, Task>();
+  /**
+   * Workers whose `freq` came from their own heartbeat (or the store), not a default: until
+   * then the health checker assumes a long period, so a worker first seen through a task
+   * event or the heartbeat kick is not declared lost before its first real heartbeat.
+   */
+  readonly freqKnown = new Set<string>();
   private readonly finished = new Map<string, Task>();
   private listeners: LiveListener[] = [];
   /** Celeriac's own Lamport clock (celery-wire.md §4.4). */
@@ -43,11 +56,14 @@ export class LiveState {
 
   /** Seeds the in-flight map (at start-up, from the store's unfinished tasks). */
   seed(tasks: Iterable<Task>): void {
-    for (const t of tasks) if (!TERMINAL_STATES.has(t.state)) this.inflight.set(t.uuid, t);
+    for (const t of tasks) if (!SETTLED_STATES.has(t.state)) this.inflight.set(t.uuid, t);
   }
 
   seedWorkers(workers: Iterable<Worker>): void {
-    for (const w of workers) this.workers.set(w.hostname, w);
+    for (const w of workers) {
+      this.workers.set(w.hostname, w);
+      this.freqKnown.add(w.hostname);
+    }
   }
 
   /** Applies one decoded event. Returns the task it touched, if it was a task event. */
@@ -74,7 +90,7 @@ export class LiveState {
       else task = emptyTask(uuid, ev.timestamp);
     }
     applyTaskEvent(task, ev, this.cut);
-    const done = TERMINAL_STATES.has(task.state);
+    const done = SETTLED_STATES.has(task.state);
     if (done) {
       if (!wasFinished) {
         this.inflight.delete(uuid);
@@ -96,6 +112,42 @@ export class LiveState {
       const oldest = this.finished.keys().next().value;
       if (oldest !== undefined) this.finished.delete(oldest);
     }
+  }
+
+  /**
+   * Applies an event Celeriac made itself (see CeleryEvent.derived): merges it like any task
+   * event, but it proves nothing about a worker being alive. Listeners' `derived` persist it.
+   */
+  applyDerived(ev: CeleryEvent): Task {
+    const task = this.applyTask(ev);
+    for (const l of this.listeners) l.derived?.(ev, task);
+    return task;
+  }
+
+  /**
+   * Changes a worker's status without an event from it (lost: heartbeats stopped). Listeners
+   * get a synthetic `worker-<status>` event so the change reaches the store and live clients.
+   */
+  setWorkerStatus(hostname: string, status: Worker['status'], now: number): Worker | null {
+    const w = this.workers.get(hostname);
+    if (!w || w.status === status) return w ?? null;
+    w.status = status;
+    if (status !== 'online') {
+      w.offline_at = now;
+      w.active = 0;
+    }
+    const ev: CeleryEvent = { type: `worker-${status}`, hostname, timestamp: now, derived: `worker-${status}` };
+    for (const l of this.listeners) l.worker?.(w, ev);
+    return w;
+  }
+
+  /** Removes a worker from the live model (purged after being gone long enough). */
+  removeWorker(hostname: string): void {
+    const w = this.workers.get(hostname);
+    if (!w) return;
+    this.workers.delete(hostname);
+    this.freqKnown.delete(hostname);
+    for (const l of this.listeners) l.workerRemoved?.(w);
   }
 
   /** Drops tasks from the in-flight map (e.g. the store says they finished meanwhile). */
@@ -132,11 +184,14 @@ export class LiveState {
     } else {
       // The reply to a `heartbeat` broadcast carries freq 5 and no counters (celery-wire.md §4.2).
       const isKick = ev.active === undefined && ev.processed === undefined;
-      if (typeof ev.freq === 'number' && ev.freq > 0 && !isKick) w.freq = ev.freq;
+      if (typeof ev.freq === 'number' && ev.freq > 0 && !isKick) {
+        w.freq = ev.freq;
+        this.freqKnown.add(w.hostname);
+      }
       if (typeof ev.active === 'number') w.active = ev.active;
       if (typeof ev.processed === 'number') w.processed = ev.processed;
       if (Array.isArray(ev.loadavg)) w.loadavg = ev.loadavg;
-      if (ev.type === 'worker-online' || w.status !== 'online') {
+      if (ev.type === 'worker-online' || (w.status !== 'online' && !sentBeforeGoodbye(w, ev))) {
         w.online_at = ev.timestamp;
         w.status = 'online';
       }
@@ -150,9 +205,19 @@ export class LiveState {
     const w = this.getWorker(ev.hostname, ev.timestamp);
     w.last_heartbeat = this.now();
     w.last_event = ev.timestamp;
-    if (w.status !== 'online') {
+    // A worker in warm shutdown has said goodbye but still finishes its running tasks: their
+    // events do not bring it back online. A lost worker's events do: they prove it is alive.
+    if (w.status === 'lost') {
       w.status = 'online';
       w.online_at = ev.timestamp;
     }
   }
+}
+
+/**
+ * A heartbeat the worker sent before its worker-offline (delivered late) does not bring it back
+ * online. Both timestamps are on the worker's own clock.
+ */
+function sentBeforeGoodbye(w: Worker, ev: CeleryEvent): boolean {
+  return w.status === 'offline' && w.offline_at != null && ev.timestamp <= w.offline_at;
 }

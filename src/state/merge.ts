@@ -6,12 +6,16 @@ import type { CeleryEvent, Task } from './types.js';
  * with one deliberate difference: Celery ranks REJECTED below RECEIVED, so an acks_late task
  * rejected after it started stays STARTED forever in Flower. Here REJECTED outranks STARTED
  * and is terminal. RETRY is special: it neither loses nor wins by rank, the newer event decides.
+ * ORPHANED (derived by Celeriac, see state/health-checker.ts) floats like RETRY against the
+ * unfinished states, but every real terminal state beats it: a task orphaned and then
+ * redelivered (acks_late) ends in its real final state whatever order things arrive in.
  */
 const RANK: Record<string, number> = {
   PENDING: 0,
   RETRY: 1,
   RECEIVED: 2,
   STARTED: 3,
+  ORPHANED: 3,
   REJECTED: 4,
   REVOKED: 5,
   FAILURE: 7,
@@ -21,6 +25,10 @@ export const CUSTOM_RANK = 6;
 export const rankOf = (state: string): number => RANK[state] ?? CUSTOM_RANK;
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+/** States that leave the live model's in-flight map: the terminal ones plus ORPHANED. */
+export const SETTLED_STATES: ReadonlySet<string> = new Set([...TERMINAL_STATES, 'ORPHANED']);
+/** States in which a worker holds the task (reserved, running, or waiting to retry). */
+export const HELD_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED', 'RETRY']);
 
 const EVENT_STATE: Record<string, string> = {
   'task-sent': 'PENDING',
@@ -31,6 +39,7 @@ const EVENT_STATE: Record<string, string> = {
   'task-retried': 'RETRY',
   'task-revoked': 'REVOKED',
   'task-rejected': 'REJECTED',
+  'task-orphaned': 'ORPHANED',
 };
 
 /** Maps a task event type to the state it announces (`task-xyz` → `XYZ` for custom ones). */
@@ -55,13 +64,23 @@ export const isTerminalEvent = (type: string) =>
 
 /**
  * Does an event announcing `newState` at `newTs` replace `curState` set at `curTs`?
- * Higher rank wins; equal rank: the newer wins; if either is RETRY the newer wins.
- * Deciding by the pair alone (not by arrival order) makes the merge order-independent,
- * so out-of-order and duplicate events never move a task backwards and two Celeriac
- * instances writing the same events agree.
+ * Higher rank wins; equal rank: the newer wins; if either is RETRY the newer wins (but
+ * SUCCESS/FAILURE always beat RETRY). Deciding by the pair alone, not by arrival order, makes
+ * the final state independent of the order events arrive in, so out-of-order and duplicate
+ * events never move a task backwards and two Celeriac instances writing the same events agree.
+ * (While a retry is in flight the intermediate state can still depend on arrival order, as in
+ * Celery: RETRY and the new run's RECEIVED cross.)
  */
 export function replacesState(newState: string, newTs: number, curState: string, curTs: number): boolean {
-  if (newState === 'RETRY' || curState === 'RETRY') return newTs >= curTs;
+  if (newState === 'RETRY' || curState === 'RETRY') {
+    // SUCCESS and FAILURE end a task for good (a retrying run ends with task-retried instead),
+    // so they beat RETRY even when clocks of different hosts disagree.
+    if (curState === 'SUCCESS' || curState === 'FAILURE') return false;
+    if (newState === 'SUCCESS' || newState === 'FAILURE') return true;
+    return newTs >= curTs;
+  }
+  if (newState === 'ORPHANED') return !TERMINAL_STATES.has(curState) && newTs >= curTs;
+  if (curState === 'ORPHANED') return TERMINAL_STATES.has(newState) || newTs >= curTs;
   const a = rankOf(newState);
   const b = rankOf(curState);
   return a > b || (a === b && newTs >= curTs);
@@ -77,7 +96,7 @@ export function emptyTask(uuid: string, ts: number): Task {
     routing_key: null, root_id: null, parent_id: null, retries: 0, eta: null, expires: null,
     sent: null, received: null, started: null, succeeded: null, failed: null, retried: null,
     revoked: null, rejected: null, finished: null, seen_at: ts, runtime: null, terminated: null,
-    signum: null, expired: null, requeue: null, clock: 0,
+    signum: null, expired: null, requeue: null, clock: 0, orphaned_at: null, orphan_reason: null,
   };
 }
 
@@ -91,7 +110,8 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   const ts = ev.timestamp;
   const state = stateOfEvent(type);
   // A new task starts as PENDING at time 0, which every event replaces.
-  if (replacesState(state, ts, task.state, task.timestamp)) {
+  const wins = replacesState(state, ts, task.state, task.timestamp);
+  if (wins) {
     task.state = state;
     task.timestamp = ts;
   }
@@ -101,15 +121,29 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   if (isTerminalEvent(type)) task.finished = maxN(task.finished, ts);
   if (typeof ev.clock === 'number' && ev.clock > task.clock) task.clock = ev.clock;
 
-  if (type === 'task-sent') task.client = ev.hostname;
-  else task.worker = ev.hostname;
+  // Who ran it and how it failed come from the event that decides the state, so a late
+  // event from an earlier run (another worker, an earlier retry) does not overwrite them.
+  // The client is the original sender: a retry is re-sent by the worker's pool child.
+  // Celeriac's own events (orphaning, reconciliation) say nothing about who ran the task.
+  if (ev.derived === undefined) {
+    if (type === 'task-sent') {
+      if (task.client === null || isOriginalSend(ev)) task.client = ev.hostname;
+    } else if (wins || task.worker === null) task.worker = ev.hostname;
+  }
+  if (type === 'task-orphaned') {
+    // The latest orphaning wins, so its reason goes with its time.
+    if (task.orphaned_at == null || ts >= task.orphaned_at) {
+      task.orphaned_at = ts;
+      task.orphan_reason = typeof ev.reason === 'string' ? ev.reason : (ev.derived ?? null);
+    }
+  }
 
   task.name = pick(ev.name, task.name);
   if (ev.args != null) task.args = cut(String(ev.args));
   if (ev.kwargs != null) task.kwargs = cut(String(ev.kwargs));
   if (ev.result != null) task.result = cut(String(ev.result));
-  if (ev.exception != null) task.exception = cut(String(ev.exception));
-  if (ev.traceback != null) task.traceback = cut(String(ev.traceback));
+  if (ev.exception != null && (wins || task.exception === null)) task.exception = cut(String(ev.exception));
+  if (ev.traceback != null && (wins || task.traceback === null)) task.traceback = cut(String(ev.traceback));
   task.queue = pick(ev.queue, task.queue);
   task.exchange = pick(ev.exchange, task.exchange);
   task.routing_key = pick(ev.routing_key, task.routing_key);
@@ -126,6 +160,9 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   }
   if (type === 'task-rejected') task.requeue = pick(ev.requeue, task.requeue);
 }
+
+/** A task-sent of the first publication (not the re-publication of a retry). */
+export const isOriginalSend = (ev: CeleryEvent) => ev.type === 'task-sent' && !(typeof ev.retries === 'number' && ev.retries > 0);
 
 /** The exception class name from its repr: "ValueError('x')" → "ValueError". */
 export function exceptionType(exception: string | null): string | null {

@@ -33,6 +33,11 @@ export interface CeleryEvent {
   sw_ident?: string;
   sw_ver?: string;
   sw_sys?: string;
+  /**
+   * Set on events Celeriac makes itself (orphaning, reconciliation after a gap): why it made
+   * it, e.g. 'worker-lost' or 'result-backend'. Such events never change a task's worker.
+   */
+  derived?: string;
   [extra: string]: unknown;
 }
 
@@ -45,6 +50,7 @@ export const TASK_STATES = [
   'RETRY',
   'REVOKED',
   'REJECTED',
+  'ORPHANED',
 ] as const;
 export type KnownTaskState = (typeof TASK_STATES)[number];
 
@@ -91,8 +97,13 @@ export interface Task {
   expired: boolean | null;
   requeue: boolean | null;
   clock: number;
+  /** When Celeriac decided the task was orphaned (its worker went offline or lost), if ever. */
+  orphaned_at: number | null;
+  /** Why: 'worker-offline', 'worker-lost' or 'unknown-after-gap'. Kept if the task later finishes. */
+  orphan_reason: string | null;
 }
 
+/** Stored worker status. `idle` (online with nothing active) is derived by the views. */
 export type WorkerStatus = 'online' | 'offline' | 'lost';
 
 export interface Worker {

@@ -1,15 +1,25 @@
 import type { Config } from '../config/config.js';
-import { AppError } from '../shared/errors.js';
+import { PostgresStore } from './postgres/store.js';
+import type { RetentionPolicy } from './retention.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { Store } from './types.js';
 
 export type { Store, TaskQuery, TaskPage, StoredEvent, WriteBatch, WriteResult, SortField, StoreCounts } from './types.js';
+export type { RetentionPolicy, RetentionResult } from './retention.js';
 export { parseSearch, type SearchClause } from './query/search.js';
 
+export function retentionPolicy(config: Config): RetentionPolicy {
+  return {
+    successDays: config.retentionSuccessDays ?? 0,
+    failureDays: config.retentionFailureDays ?? 0,
+    maxTasksPerState: config.retentionMaxTasksPerState ?? 0,
+    intervalSeconds: config.retentionInterval ?? 300,
+  };
+}
+
 /** Picks the store for `--db`: a postgres:// URL or a SQLite file path. */
-export function createStore(config: Config): Store {
-  if (/^postgres(ql)?:\/\//.test(config.db)) {
-    throw new AppError('CONFIG_INVALID', '--db: PostgreSQL is not supported yet');
-  }
-  return new SqliteStore({ path: config.db, maxEventBytes: config.maxEventBytes, maxFieldBytes: config.maxFieldBytes });
+export function createStore(config: Config, onBackgroundError?: (err: unknown) => void): Store {
+  const common = { maxEventBytes: config.maxEventBytes, maxFieldBytes: config.maxFieldBytes, retention: retentionPolicy(config), onBackgroundError };
+  if (/^postgres(ql)?:\/\//.test(config.db)) return new PostgresStore({ url: config.db, ...common });
+  return new SqliteStore({ path: config.db, ...common });
 }

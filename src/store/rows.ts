@@ -1,5 +1,5 @@
 import { decodePayload } from '../ingest/decode.js';
-import { applyTaskEvent, emptyTask, exceptionType, rankOf } from '../state/merge.js';
+import { applyTaskEvent, emptyTask, exceptionType, isOriginalSend, rankOf } from '../state/merge.js';
 import type { CeleryEvent, Task, Worker } from '../state/types.js';
 
 /** Fields of an event that are its identity rather than its data. */
@@ -57,26 +57,36 @@ export function decodeTaskEvents(payloads: string[], maxBytes: number): CeleryEv
   return events;
 }
 
+export interface FoldedTask {
+  task: Task;
+  /** The batch held the original task-sent, whose sender is the task's client. */
+  originalSend: boolean;
+}
+
 /** Folds events of the same task together (same rules as the SQL upsert), one row per task. */
-export function foldTasks(events: CeleryEvent[], cut: (s: string) => string): Map<string, Task> {
-  const tasks = new Map<string, Task>();
+export function foldTasks(events: CeleryEvent[], cut: (s: string) => string): Map<string, FoldedTask> {
+  const tasks = new Map<string, FoldedTask>();
   for (const ev of events) {
-    let t = tasks.get(ev.uuid!);
-    if (!t) {
-      t = emptyTask(ev.uuid!, ev.timestamp);
-      tasks.set(ev.uuid!, t);
+    let f = tasks.get(ev.uuid!);
+    if (!f) {
+      f = { task: emptyTask(ev.uuid!, ev.timestamp), originalSend: false };
+      tasks.set(ev.uuid!, f);
     }
-    applyTaskEvent(t, ev, cut);
+    applyTaskEvent(f.task, ev, cut);
+    if (isOriginalSend(ev)) f.originalSend = true;
   }
   return tasks;
 }
 
 const b = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
 
-/** A task as the row parameters of the task upsert. */
-export function taskParams(t: Task): Record<string, unknown> {
+/** A folded task as the row parameters of the task upsert. */
+export function taskParams({ task: t, originalSend }: FoldedTask): Record<string, unknown> {
   return {
     ...t,
+    // The SQLite writer sets the task's id (migration 0040); NULL keeps a stored one.
+    id: null,
+    original_send: originalSend ? 1 : 0,
     rank: rankOf(t.state),
     exception_type: exceptionType(t.exception),
     terminated: b(t.terminated),
@@ -129,6 +139,8 @@ export function rowToTask(r: Record<string, unknown>): Task {
     expired: bool(r.expired),
     requeue: bool(r.requeue),
     clock: Number(r.clock ?? 0),
+    orphaned_at: num(r.orphaned_at),
+    orphan_reason: (r.orphan_reason as string) ?? null,
   };
 }
 

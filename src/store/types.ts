@@ -1,5 +1,6 @@
 import type { Task, Worker } from '../state/types.js';
 import type { SearchClause } from './query/search.js';
+import type { RetentionResult } from './retention.js';
 
 /** One stored task event (the timeline of a task). */
 export interface StoredEvent {
@@ -74,6 +75,34 @@ export interface StoreCounts {
   byState: Record<string, number>;
 }
 
+/** One mutating action (remote control, task send/retry/revoke) and how it ended. */
+export interface AuditEntry {
+  id: number;
+  /** Epoch seconds. */
+  at: number;
+  /** Who: the authenticated user once auth exists (x-celeriac-user header for now), else null. */
+  actor: string | null;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  params: unknown;
+  outcome: 'ok' | 'error';
+  message: string | null;
+}
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string;
+  action?: string;
+  target?: string;
+}
+
+/** A task's retry links: the task it retried, and the tasks sent to retry it. */
+export interface TaskLinks {
+  retry_of: string | null;
+  retried_as: string[];
+}
+
 /**
  * The store port. `sqlite/` and `postgres/` implement it, and test/contract/store.contract.ts
  * runs one suite against both.
@@ -94,9 +123,21 @@ export interface Store {
   getChildren(uuid: string, limit: number): Promise<Task[]>;
   taskNames(): Promise<string[]>;
   listWorkers(): Promise<Worker[]>;
-  /** Tasks not in a terminal state (to seed the live model at start-up), newest first. */
+  /** Tasks neither in a terminal state nor ORPHANED (to seed the live model at start-up), newest first. */
   unfinishedTasks(limit: number): Promise<Task[]>;
   counts(): Promise<StoreCounts>;
+  /**
+   * Deletes what the retention settings expire (see store/retention.ts), tasks together with
+   * their events. Runs on a timer when retention is configured; `now` is for tests.
+   */
+  applyRetention(now?: number): Promise<RetentionResult>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
+  /** Appends to the audit log (migration 0020). */
+  recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void>;
+  /** Audit entries, newest first. */
+  listAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
+  /** Records that `retriedAs` was sent to retry `retryOf`. */
+  linkRetry(retryOf: string, retriedAs: string): Promise<void>;
+  taskLinks(uuid: string): Promise<TaskLinks>;
 }

@@ -33,7 +33,7 @@ export const REDIS_DB = {
   'web-load.redis': 11,
   'cli.redis': 12,
   'store-multi.redis': 13,
-  'spare-a': 14,
+  'enable-events.redis': 14,
   'spare-b': 15,
 } as const;
 

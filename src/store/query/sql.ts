@@ -153,7 +153,7 @@ function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect)
     const fts = d.fullText?.(c.field as 'text', v, p) ?? null;
     if (fts) cond = fts;
     else if (c.field === 'text') {
-      // One placeholder per use: SQLite's `?` is positional, so a shared one would be bound once.
+      // One parameter per use: SQLite's `?` placeholders are positional.
       const pat = `%${likeEscape(v)}%`;
       cond = `(${TEXT_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
     } else cond = `${CLAUSE_COLUMN[c.field]} ${d.ilike} ${p(`%${likeEscape(v)}%`)} ESCAPE '\\'`;

@@ -9,28 +9,54 @@ export const TASK_COLUMNS = [
   'traceback', 'worker', 'client', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'retries',
   'eta', 'expires', 'sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected',
   'finished', 'seen_at', 'runtime', 'terminated', 'signum', 'expired', 'requeue', 'clock',
+  'orphaned_at', 'orphan_reason',
 ] as const;
 
-const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN excluded.timestamp >= tasks.timestamp
+/**
+ * SQL of state/merge.ts `replacesState`: if either side is RETRY the newer wins, except that
+ * SUCCESS and FAILURE always beat RETRY; ORPHANED floats by time against unfinished states and
+ * loses to every terminal one; otherwise rank.
+ */
+export const TERMINAL_SQL = `('SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED')`;
+export const WINS = `(CASE WHEN excluded.state = 'RETRY' OR tasks.state = 'RETRY' THEN
+    CASE WHEN tasks.state IN ('SUCCESS', 'FAILURE') THEN FALSE
+      WHEN excluded.state IN ('SUCCESS', 'FAILURE') THEN TRUE
+      ELSE excluded.timestamp >= tasks.timestamp END
+  WHEN excluded.state = 'ORPHANED' THEN tasks.state NOT IN ${TERMINAL_SQL} AND excluded.timestamp >= tasks.timestamp
+  WHEN tasks.state = 'ORPHANED' THEN excluded.state IN ${TERMINAL_SQL} OR excluded.timestamp >= tasks.timestamp
   ELSE excluded.rank > tasks.rank OR (excluded.rank = tasks.rank AND excluded.timestamp >= tasks.timestamp) END)`;
 const maxOf = (c: string) =>
   `${c} = CASE WHEN excluded.${c} IS NULL THEN tasks.${c} WHEN tasks.${c} IS NULL THEN excluded.${c} ELSE max(tasks.${c}, excluded.${c}) END`;
 const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
+/** Who ran it and how it failed follow the event that decides the state (see merge.ts). */
+export const fromWinner = (c: string) =>
+  `${c} = CASE WHEN excluded.${c} IS NOT NULL AND (tasks.${c} IS NULL OR ${WINS}) THEN excluded.${c} ELSE tasks.${c} END`;
 
-/** Positional parameters: the task id, then TASK_COLUMNS in order (see writer.ts taskValues). */
+/**
+ * The orphan columns of the task upsert (shared with the PostgreSQL upsert, which passes its
+ * own `maxOf`): the latest orphaning wins and its reason goes with it.
+ */
+export const orphanSet = (maxOf: (c: string) => string) =>
+  `orphan_reason = CASE WHEN excluded.orphaned_at IS NOT NULL AND (tasks.orphaned_at IS NULL OR excluded.orphaned_at >= tasks.orphaned_at)
+    THEN excluded.orphan_reason ELSE tasks.orphan_reason END,
+  ${maxOf('orphaned_at')}`;
+
 export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
-VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})
+VALUES (@id, ${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
   id = coalesce(tasks.id, excluded.id),
   state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
   rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
   timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
-  ${['name', 'args', 'kwargs', 'result', 'exception', 'exception_type', 'traceback', 'worker', 'client', 'queue',
-    'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires', 'runtime', 'terminated', 'signum',
-    'expired', 'requeue'].map(newest).join(',\n  ')},
+  ${['name', 'args', 'kwargs', 'result', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires',
+    'runtime', 'terminated', 'signum', 'expired', 'requeue'].map(newest).join(',\n  ')},
+  ${['worker', 'exception', 'exception_type', 'traceback'].map(fromWinner).join(',\n  ')},
+  client = CASE WHEN excluded.client IS NULL THEN tasks.client WHEN tasks.client IS NULL OR @original_send = 1
+    THEN excluded.client ELSE tasks.client END,
   retries = max(tasks.retries, excluded.retries),
   clock = max(tasks.clock, excluded.clock),
   seen_at = min(tasks.seen_at, excluded.seen_at),
+  ${orphanSet(maxOf)},
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 
 export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (task_id, uuid, timestamp, type, hostname, clock, data)

@@ -4,10 +4,13 @@ import { dirname, resolve } from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildTaskQuery, encodeCursor, type Dialect } from '../query/sql.js';
+import { buildTaskQuery, encodeCursor } from '../query/sql.js';
+import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { rowToTask, rowToWorker } from '../rows.js';
-import type { Store, StoreCounts, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
+import { auditRow } from '../rows-audit.js';
+import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
+import { SQLITE } from './dialect.js';
 import { configureConnection } from './pragmas.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-thread.js';
 
@@ -15,9 +18,10 @@ export interface SqliteStoreOptions {
   path: string;
   maxEventBytes: number;
   maxFieldBytes: number;
+  retention?: RetentionPolicy;
+  /** Called with errors of background work (retention). */
+  onBackgroundError?: (err: unknown) => void;
 }
-
-const SQLITE: Dialect = { placeholder: () => '?', ilike: 'LIKE', descNullsLast: true };
 
 /**
  * SQLite store: one file, WAL. Writes go to a writer thread (never blocking the event
@@ -28,7 +32,8 @@ export class SqliteStore implements Store {
   private db!: Database.Database;
   private thread: Thread | null = null;
   private nextId = 1;
-  private pending = new Map<number, { resolve: (r: WriteResult) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { resolve: (r: WriteResult | RetentionResult) => void; reject: (e: Error) => void }>();
+  private retentionTimer: NodeJS.Timeout | null = null;
   private closing = false;
   readonly path: string;
 
@@ -46,14 +51,25 @@ export class SqliteStore implements Store {
       throw new AppError('STORE_OPEN_FAILED', `cannot open SQLite database ${this.path}: ${describeError(err)}`, { cause: err });
     }
     await this.startThread();
+    const policy = this.opts.retention ?? NO_RETENTION;
+    if (retentionEnabled(policy)) {
+      this.retentionTimer = setInterval(() => {
+        this.applyRetention().catch((err: unknown) => this.opts.onBackgroundError?.(err));
+      }, policy.intervalSeconds * 1000);
+      this.retentionTimer.unref();
+    }
+  }
+
+  /** Runs retention on the writer thread, between write batches. */
+  async applyRetention(now = Date.now() / 1000): Promise<RetentionResult> {
+    return (await this.send({ id: this.nextId++, retention: this.opts.retention ?? NO_RETENTION, now })) as RetentionResult;
   }
 
   private startThread(): Promise<void> {
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(`./writer-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
     const init: WriterInit = { path: this.path, maxEventBytes: this.opts.maxEventBytes, maxFieldBytes: this.opts.maxFieldBytes };
-    // Under a TypeScript runner (vitest, tsx) the thread registers tsx itself: `--import tsx` in
-    // execArgv does not reach worker threads on Node 20.
+    // Under the test runner the sources are TypeScript: load the thread through tsx.
     const thread = ts
       ? new Thread(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: init })
       : new Thread(url, { workerData: init });
@@ -70,6 +86,7 @@ export class SqliteStore implements Store {
         if (!p) return;
         this.pending.delete(m.id);
         if ('error' in m) p.reject(new AppError('STORE_UNAVAILABLE', `SQLite write failed: ${m.error}`));
+        else if ('retention' in m) p.resolve(m.retention);
         else p.resolve({ inserted: m.inserted, duplicates: m.duplicates });
       });
       const fail = (err: Error) => {
@@ -85,7 +102,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  private async send(req: WriterRequest): Promise<WriteResult> {
+  private async send(req: WriterRequest): Promise<WriteResult | RetentionResult> {
     if (!this.thread) {
       if (this.closing) throw new AppError('STORE_UNAVAILABLE', 'store is closed');
       await this.startThread();
@@ -96,13 +113,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  write(batch: WriteBatch): Promise<WriteResult> {
-    return this.send({ id: this.nextId++, payloads: batch.payloads, workers: batch.workers });
+  async write(batch: WriteBatch): Promise<WriteResult> {
+    return (await this.send({ id: this.nextId++, payloads: batch.payloads, workers: batch.workers })) as WriteResult;
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.thread) {
       const t = this.thread;
       await new Promise<void>((res) => {
@@ -166,7 +184,7 @@ export class SqliteStore implements Store {
   }
 
   async unfinishedTasks(limit: number): Promise<Task[]> {
-    const rows = this.db.prepare('SELECT * FROM tasks WHERE finished IS NULL ORDER BY seen_at DESC LIMIT ?').all(limit);
+    const rows = this.db.prepare("SELECT * FROM tasks WHERE finished IS NULL AND state <> 'ORPHANED' ORDER BY seen_at DESC LIMIT ?").all(limit);
     return rows.map((r) => rowToTask(r as Record<string, unknown>));
   }
 
@@ -188,5 +206,44 @@ export class SqliteStore implements Store {
     } catch {
       return false;
     }
+  }
+
+  async recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit_log (at, actor, ip, action, target, params, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.actor, e.ip, e.action, e.target, e.params === undefined ? null : JSON.stringify(e.params), e.outcome, e.message);
+  }
+
+  async listAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.cursor) {
+      where.push('id < ?');
+      params.push(Number(q.cursor));
+    }
+    if (q.action) {
+      where.push('action = ?');
+      params.push(q.action);
+    }
+    if (q.target) {
+      where.push('target = ?');
+      params.push(q.target);
+    }
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, q.limit + 1) as Record<string, unknown>[];
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    const items = rows.map(auditRow);
+    return { items, nextCursor: more && items.length ? String(items[items.length - 1]!.id) : null };
+  }
+
+  async linkRetry(retryOf: string, retriedAs: string): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO task_links (retried_as, retry_of, created_at) VALUES (?, ?, ?)').run(retriedAs, retryOf, Date.now() / 1000);
+  }
+
+  async taskLinks(uuid: string): Promise<TaskLinks> {
+    const of = this.db.prepare('SELECT retry_of FROM task_links WHERE retried_as = ?').get(uuid) as { retry_of: string } | undefined;
+    const as = this.db.prepare('SELECT retried_as FROM task_links WHERE retry_of = ? ORDER BY created_at, retried_as').all(uuid) as { retried_as: string }[];
+    return { retry_of: of?.retry_of ?? null, retried_as: as.map((r) => r.retried_as) };
   }
 }

@@ -5,11 +5,19 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Worker as WorkerState } from '../../state/types.js';
+import type { RetentionPolicy, RetentionResult } from '../retention.js';
 import { openWriter, type WriterInit } from './writer.js';
 
 export type { WriterInit } from './writer.js';
-export type WriterRequest = { id: number; payloads: string[]; workers: WorkerState[] } | { id: number; close: true };
-export type WriterReply = { id: number; inserted: number; duplicates: number } | { id: number; error: string } | { ready: true };
+export type WriterRequest =
+  | { id: number; payloads: string[]; workers: WorkerState[] }
+  | { id: number; retention: RetentionPolicy; now: number }
+  | { id: number; close: true };
+export type WriterReply =
+  | { id: number; inserted: number; duplicates: number }
+  | { id: number; retention: RetentionResult }
+  | { id: number; error: string }
+  | { ready: true };
 
 const writer = openWriter(workerData as WriterInit);
 
@@ -23,6 +31,10 @@ parentPort!.on('message', (msg: WriterRequest) => {
     return;
   }
   try {
+    if ('retention' in msg) {
+      parentPort!.postMessage({ id: msg.id, retention: writer.retention(msg.retention, msg.now) } satisfies WriterReply);
+      return;
+    }
     const r = writer.write(msg.payloads, msg.workers);
     parentPort!.postMessage({ id: msg.id, ...r } satisfies WriterReply);
   } catch (err) {

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
-import { exceptionType, rankOf } from '../../state/merge.js';
-import type { Task } from '../../state/types.js';
-import { cutter, decodeTaskEvents, eventRow, foldTasks, workerParams } from '../rows.js';
+import { cutter, decodeTaskEvents, eventRow, foldTasks, taskParams, workerParams } from '../rows.js';
+import type { RetentionPolicy, RetentionResult } from '../retention.js';
 import { configureConnection } from './pragmas.js';
-import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+import { runSqliteRetention } from './retention.js';
+import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
 
 export interface WriterInit {
   path: string;
@@ -15,6 +15,7 @@ export interface WriterInit {
 export interface SqliteWriter {
   /** Writes one batch in one transaction; returns the task events newly stored and the duplicates. */
   write(payloads: string[], workers: WorkerState[]): { inserted: number; duplicates: number };
+  retention(policy: RetentionPolicy, now: number): RetentionResult;
   close(): void;
 }
 
@@ -50,13 +51,20 @@ export function openWriter(init: WriterInit): SqliteWriter {
       if (insertEvent.run(ids.get(r.uuid), r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
       else duplicates++;
     }
-    for (const t of foldTasks(fresh, cut).values()) upsertTask.run(taskValues(t, ids.get(t.uuid)!));
+    for (const f of foldTasks(fresh, cut).values()) {
+      const p = taskParams(f);
+      p.id = ids.get(f.task.uuid);
+      upsertTask.run(p);
+    }
     for (const w of workers) upsertWorker.run(workerParams(w));
     return { inserted: fresh.length, duplicates };
   });
 
   return {
-    write: (payloads, workers) => writeBatch(payloads, workers),
+    // IMMEDIATE: the batch reads (task ids) before it writes; a deferred transaction would then
+    // fail with SQLITE_BUSY when another process (a second instance) committed in between.
+    write: (payloads, workers) => writeBatch.immediate(payloads, workers),
+    retention: (policy, now) => runSqliteRetention(db, policy, now),
     close() {
       db.pragma('optimize');
       db.close();
@@ -64,27 +72,3 @@ export function openWriter(init: WriterInit): SqliteWriter {
   };
 }
 
-const bool01 = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
-/** How each column's value is read from a task (the same conversions as rows.ts taskParams). */
-const GETTERS: ((t: Task) => unknown)[] = TASK_COLUMNS.map((c) => {
-  switch (c) {
-    case 'rank':
-      return (t: Task) => rankOf(t.state);
-    case 'exception_type':
-      return (t: Task) => exceptionType(t.exception);
-    case 'terminated':
-    case 'expired':
-    case 'requeue':
-      return (t: Task) => bool01(t[c]);
-    default:
-      return (t: Task) => t[c];
-  }
-});
-
-/** The task upsert's positional parameters: id, then TASK_COLUMNS in order. */
-function taskValues(t: Task, id: number): unknown[] {
-  const out: unknown[] = new Array(GETTERS.length + 1);
-  out[0] = id;
-  for (let i = 0; i < GETTERS.length; i++) out[i + 1] = GETTERS[i]!(t);
-  return out;
-}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { LiveState } from '../../state/live.js';
+import type { CeleryEvent } from '../../state/types.js';
+import { taskQueryFromParams } from '../v1.routes.js';
+import { LiveHub, type LiveSink } from './hub.js';
+import { compileTaskFilter } from './matcher.js';
+
+class Sink implements LiveSink {
+  messages: any[] = [];
+  raw: string[] = [];
+  bufferedAmount = 0;
+  send(data: string) {
+    this.raw.push(data);
+    this.messages.push(JSON.parse(data));
+  }
+}
+
+const ev = (type: string, uuid: string, over: Partial<CeleryEvent> = {}): CeleryEvent => ({ type, uuid, hostname: 'w1@h', timestamp: 100, clock: 1, ...over });
+const filter = (p: Record<string, string>) => compileTaskFilter(taskQueryFromParams(p));
+
+describe('LiveHub', () => {
+  it('coalesces many events of one task into one row per tick, filtered per client', () => {
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000 });
+    hub.start();
+    const all = new Sink();
+    const failed = new Sink();
+    hub.addClient(all).subscribe('tasks', filter({}));
+    hub.addClient(failed).subscribe('tasks', filter({ state: 'FAILURE' }));
+    state.apply(ev('task-received', 'a', { name: 'x.y', args: '[1]' }));
+    state.apply(ev('task-started', 'a', { timestamp: 101 }));
+    state.apply(ev('task-succeeded', 'a', { timestamp: 102, runtime: 1 }));
+    state.apply(ev('task-received', 'b', { name: 'x.z' }));
+    state.apply(ev('task-failed', 'b', { timestamp: 103, exception: "ValueError('no')" }));
+    hub.tick();
+    expect(all.messages).toHaveLength(1);
+    const m = all.messages[0];
+    expect(m.type).toBe('update');
+    expect(m.seq).toBe(1);
+    expect(m.subs.tasks.map((t: any) => [t.uuid, t.state])).toEqual([['a', 'SUCCESS'], ['b', 'FAILURE']]);
+    // task events touch their worker silently (no worker listener call), so no worker list
+    expect(m.workers).toBeUndefined();
+    expect(failed.messages[0].subs.tasks.map((t: any) => t.uuid)).toEqual(['b']);
+    // Nothing changed: no message, and the sequence does not move.
+    hub.tick();
+    expect(all.messages).toHaveLength(1);
+    expect(hub.seq).toBe(1);
+    hub.stop();
+  });
+
+  it('serialises each changed task once and reuses the text for every client', () => {
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000 });
+    hub.start();
+    const sinks = Array.from({ length: 5 }, () => new Sink());
+    for (const s of sinks) hub.addClient(s).subscribe('t', filter({}));
+    state.apply(ev('task-received', 'a', { name: 'n', args: '["<script>"]' }));
+    const stringify = JSON.stringify;
+    let calls = 0;
+    JSON.stringify = ((...a: Parameters<typeof stringify>) => {
+      calls++;
+      return stringify(...a);
+    }) as typeof JSON.stringify;
+    try {
+      hub.tick();
+    } finally {
+      JSON.stringify = stringify;
+    }
+    // one for the task row, one per subscription id (5)
+    expect(calls).toBe(6);
+    const first = sinks[0]!.raw[0]!;
+    for (const s of sinks) expect(s.raw[0]).toBe(first);
+    hub.stop();
+  });
+
+  it('caps tasks per message keeping the newest and says how many were left out', () => {
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000, maxTasksPerMessage: 10 });
+    hub.start();
+    const s = new Sink();
+    hub.addClient(s).subscribe('tasks', filter({}));
+    for (let i = 0; i < 25; i++) state.apply(ev('task-received', `t${i}`, { name: 'n' }));
+    hub.tick();
+    const m = s.messages[0];
+    expect(m.subs.tasks).toHaveLength(10);
+    expect(m.subs.tasks[9].uuid).toBe('t24');
+    expect(m.truncated).toEqual({ tasks: 15 });
+    hub.stop();
+  });
+
+  it('skips a client whose socket is backed up and tells it to resync', () => {
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000, maxBufferedBytes: 1000 });
+    hub.start();
+    const slow = new Sink();
+    hub.addClient(slow).subscribe('tasks', filter({}));
+    slow.bufferedAmount = 5000;
+    state.apply(ev('task-received', 'a', { name: 'n' }));
+    hub.tick();
+    expect(slow.messages).toHaveLength(0);
+    slow.bufferedAmount = 0;
+    state.apply(ev('task-received', 'b', { name: 'n' }));
+    hub.tick();
+    expect(slow.messages[0].resync).toBe(true);
+    expect(slow.messages[0].subs.tasks.map((t: any) => t.uuid)).toEqual(['b']);
+    expect(hub.counters.skipped).toBe(1);
+    hub.stop();
+  });
+
+  it('records nothing while no client is connected', () => {
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000 });
+    hub.start();
+    state.apply(ev('task-received', 'a', { name: 'n' }));
+    hub.tick();
+    // nobody was told, but the sequence moved: a client resuming from seq 0 must refetch
+    expect(hub.seq).toBe(1);
+    hub.tick();
+    expect(hub.seq).toBe(1);
+    const s = new Sink();
+    hub.addClient(s).subscribe('d', filter({ q: 'uuid:a' }), true);
+    state.apply(ev('task-started', 'a', { timestamp: 101, traceback: null }));
+    state.apply(ev('task-received', 'other', { name: 'n' }));
+    hub.tick();
+    expect(s.messages[0].subs.d).toHaveLength(1);
+    expect(s.messages[0].subs.d[0].state).toBe('STARTED');
+    expect(s.messages[0].subs.d[0]).not.toHaveProperty('partial');
+    hub.stop();
+  });
+});

@@ -1,0 +1,50 @@
+import type Database from 'better-sqlite3';
+import { cutoffs, RETENTION_CHUNK, type RetentionPolicy, type RetentionResult } from '../retention.js';
+
+/**
+ * One retention run on SQLite, on the writer thread (the only writer). Tasks are deleted in
+ * chunks of RETENTION_CHUNK, each chunk in its own transaction together with its tasks'
+ * events (by task id, through task_events_task), so writes interleave with a long backlog
+ * and a task never outlives or predeceases its events.
+ */
+export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number): RetentionResult {
+  const result: RetentionResult = { tasksDeleted: 0, eventsDeleted: 0, partitionsDropped: 0 };
+  // Events are found through their task's id (task_events_task), so they go before the task.
+  const deleteEvents = db.prepare('DELETE FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ?');
+  const deleteTask = db.prepare('DELETE FROM tasks WHERE uuid = ?');
+  const chunk = (select: Database.Statement, params: unknown[]): number => {
+    const del = db.transaction(() => {
+      const uuids = select.pluck().all(...params) as string[];
+      for (const u of uuids) {
+        result.eventsDeleted += deleteEvents.run(u, u).changes;
+        deleteTask.run(u);
+      }
+      result.tasksDeleted += uuids.length;
+      return uuids.length;
+    });
+    return del();
+  };
+  const cut = cutoffs(policy, now);
+  if (cut.success !== null) {
+    const sel = db.prepare(`SELECT uuid FROM tasks WHERE state = 'SUCCESS' AND seen_at < ? LIMIT ${RETENTION_CHUNK}`);
+    while (chunk(sel, [cut.success]) === RETENTION_CHUNK);
+  }
+  if (cut.failure !== null) {
+    const sel = db.prepare(`SELECT uuid FROM tasks WHERE state <> 'SUCCESS' AND seen_at < ? LIMIT ${RETENTION_CHUNK}`);
+    while (chunk(sel, [cut.failure]) === RETENTION_CHUNK);
+  }
+  if (policy.maxTasksPerState > 0) {
+    const states = db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[];
+    const sel = db.prepare('SELECT uuid FROM tasks WHERE state = ? ORDER BY seen_at, uuid LIMIT ?');
+    for (const { state, n } of states) {
+      let excess = n - policy.maxTasksPerState;
+      while (excess > 0) {
+        const take = Math.min(excess, RETENTION_CHUNK);
+        const got = chunk(sel, [state, take]);
+        excess -= take;
+        if (got < take) break;
+      }
+    }
+  }
+  return result;
+}

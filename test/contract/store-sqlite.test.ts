@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildTaskQuery } from '../../src/store/query/sql.js';
+import { parseSearch } from '../../src/store/query/search.js';
+import { SQLITE } from '../../src/store/sqlite/dialect.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { runStoreContract } from './store.contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'celeriac-contract-'));
+let n = 0;
+let last = '';
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+runStoreContract('sqlite', {
+  async fresh(opts) {
+    last = join(dir, `store-${++n}.db`);
+    return new SqliteStore({ path: last, maxEventBytes: 1 << 20, maxFieldBytes: 65536, retention: opts?.retention });
+  },
+  async again() {
+    return new SqliteStore({ path: last, maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
+  },
+});
+
+describe('SQLite search uses the FTS5 index', () => {
+  it('kept the FTS5 indexes consistent with tasks through every contract test', () => {
+    expect(n).toBeGreaterThan(5);
+    for (let i = 1; i <= n; i++) {
+      const db = new Database(join(dir, `store-${i}.db`));
+      // integrity-check with rank 1 compares the index with the external content (tasks).
+      for (const t of ['tasks_fts_call', 'tasks_fts_outcome']) {
+        expect(() => db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run(), `${t} of store-${i}.db`).not.toThrow();
+      }
+      db.close();
+    }
+  });
+
+  it('plans text searches through tasks_fts', async () => {
+    const path = join(dir, 'plan.db');
+    const store = new SqliteStore({ path, maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
+    await store.open();
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    for (const q of ['args:"acme corp"', 'acme', 'kwargs:globex state:FAILURE']) {
+      const { sql, params } = buildTaskQuery({ limit: 10, search: parseSearch(q) }, SQLITE);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+      expect(plan, q).toMatch(/VIRTUAL TABLE INDEX/);
+      expect(sql).toMatch(/tasks_fts_(call|outcome) MATCH/);
+    }
+    db.close();
+  });
+});

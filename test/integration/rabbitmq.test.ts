@@ -1,0 +1,197 @@
+/**
+ * The built CLI on RabbitMQ with real Celery: the end-to-end scenario, zero loss across a
+ * kill -9 in the middle of a 100,000-event flood, and reconnecting by itself when the broker
+ * drops connections.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCeleriac, startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
+import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
+import { runFlood, type FloodSummary } from '../helpers/flood.js';
+import { closeConnectionsNamed, closeVhostConnections, createVhost, deleteVhost, listQueues } from '../helpers/rabbit.js';
+import { getJson, waitFor } from '../helpers/wait.js';
+
+const VHOST = 'celeriac-test-rabbitmq-int';
+let url = '';
+let dir = '';
+const running: CeleriacProcess[] = [];
+const workers: CeleryWorker[] = [];
+
+interface Stats {
+  tasks: number;
+  events: number;
+  by_state: Record<string, number>;
+}
+const stats = async (c: CeleriacProcess) => (await getJson<Stats>(`${c.url}/api/v1/stats`)).body;
+const task = async (c: CeleriacProcess, id: string) => getJson(`${c.url}/api/v1/tasks/${id}`);
+const metric = async (c: CeleriacProcess, name: string) => {
+  const text = (await getJson<string>(`${c.url}/metrics`)).body;
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+};
+const launch = async (args: string[]) => {
+  const c = await startCeleriac(args);
+  running.push(c);
+  return c;
+};
+const taskEventsIn = (s: FloodSummary) =>
+  Object.entries(s.events_by_type)
+    .filter(([t]) => t.startsWith('task-'))
+    .reduce((n, [, v]) => n + v, 0);
+
+/** Reads the SQLite file (Celeriac stopped): events per type, and (uuid, type) pairs stored more than once. */
+function inspectDb(path: string): { byType: Record<string, number>; dupPairs: number; tasks: number } {
+  const db = new Database(path, { readonly: true });
+  try {
+    const byType: Record<string, number> = {};
+    for (const r of db.prepare('SELECT type, count(*) AS n FROM task_events GROUP BY type').all() as { type: string; n: number }[]) byType[r.type] = r.n;
+    const dupPairs = (db.prepare('SELECT count(*) AS n FROM (SELECT uuid, type FROM task_events GROUP BY uuid, type HAVING count(*) > 1)').get() as { n: number }).n;
+    const tasks = (db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n;
+    return { byType, dupPairs, tasks };
+  } finally {
+    db.close();
+  }
+}
+
+function expectMatchesFlood(found: { byType: Record<string, number>; dupPairs: number; tasks: number }, s: FloodSummary, totalTasks: number) {
+  const want = Object.fromEntries(Object.entries(s.events_by_type).filter(([t]) => t.startsWith('task-')));
+  expect(found.byType).toEqual(want);
+  expect(found.dupPairs).toBe(0);
+  expect(found.tasks).toBe(totalTasks);
+}
+
+beforeAll(async () => {
+  url = await createVhost(VHOST);
+  dir = mkdtempSync(join(tmpdir(), 'celeriac-rabbit-'));
+});
+
+afterAll(async () => {
+  for (const w of workers) await w.kill();
+  for (const c of running) await c.kill();
+  await deleteVhost(VHOST);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('RabbitMQ start-up failures', () => {
+  it('exits 1 with one line when the broker cannot be reached or the vhost does not exist', async () => {
+    const db = join(dir, 'fail.db');
+    const refused = await runCeleriac(['--broker', 'amqp://guest:secret@127.0.0.1:1//', '--db', db]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(/^celeriac: cannot connect to broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1\/\/: .*ECONNREFUSED/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    const novhost = await runCeleriac(['--broker', `${url}-missing`, '--db', db]);
+    expect(novhost.code).toBe(1);
+    expect(novhost.stderr.trim()).toMatch(/^celeriac: cannot connect to broker .*refused to open virtual host "celeriac-test-rabbitmq-int-missing"/);
+  });
+});
+
+// The end-to-end scenario itself runs on RabbitMQ in spine.rabbitmq.test.ts.
+describe('RabbitMQ connection drops (built CLI, real Celery worker)', () => {
+  it('comes back by itself after rabbitmqctl close_all_connections, with the worker', async () => {
+    const db = join(dir, 'e2e.db');
+    const c = await launch(['--broker', url, '--db', db, '--instance-name', 'e2e']);
+    const worker = await startWorker({ broker: url, name: 'rabbit-e2e@test' });
+    workers.push(worker);
+    const send = async (x: number, y: number) => (await runPython(`from tasks import add; print(add.delay(${x}, ${y}).id)`, url)).trim().split('\n').pop()!;
+    const before = await send(2, 3);
+    await waitFor(async () => (await task(c, before)).body?.task?.state === 'SUCCESS', 'a task before the drop', 60000, 200);
+    // The event queue is the durable, expiring one, and Celeriac is its only consumer.
+    const q = (await listQueues(VHOST)).find((x) => x.name === 'celeriac.events.e2e');
+    expect(q).toMatchObject({ durable: true, autoDelete: false, consumers: 1 });
+
+    // The broker drops every connection of the vhost (Celeriac's and the worker's).
+    await closeVhostConnections(VHOST);
+    await waitFor(async () => (await metric(c, 'celeriac_broker_reconnects_total')) >= 1, 'a reconnect', 30000, 200);
+    await waitFor(async () => (await getJson(`${c.url}/readyz`)).status === 200, 'ready again', 30000, 200);
+    const after = await send(7, 8);
+    await waitFor(async () => (await task(c, after)).body?.task?.state === 'SUCCESS', 'a task after the reconnect', 60000, 200);
+    const t = (await task(c, after)).body;
+    expect(t.task).toMatchObject({ result: '15', worker: 'rabbit-e2e@test' });
+    expect(t.events.map((e: { type: string }) => e.type).sort()).toEqual(['task-received', 'task-sent', 'task-started', 'task-succeeded']);
+    // The worker reconnected too and is listed online.
+    const w = (await getJson(`${c.url}/api/v1/workers/rabbit-e2e@test`)).body;
+    expect(w.worker).toMatchObject({ alive: true });
+    expect(['online', 'idle']).toContain(w.worker.status); // idle = online with nothing running
+    await worker.stop();
+    expect(await c.stop()).toBe(0);
+  }, 240_000);
+});
+
+describe('RabbitMQ zero loss (100,000-event flood)', () => {
+  it('loses nothing and stores nothing twice when Celeriac is killed -9 mid-flood and started again', async () => {
+    const db = join(dir, 'kill.db');
+    const args = ['--broker', url, '--db', db, '--instance-name', 'kill9'];
+    let c = await launch(args); // declares the durable queue before the flood starts
+    let floodDone = false;
+    const started = Date.now();
+    const flood = runFlood({ broker: url, tasks: 25000, procs: 2, hostnamePrefix: 'kill9' }).finally(() => (floodDone = true));
+    await waitFor(async () => (await stats(c)).events >= 10000, '10,000 stored events', 120000, 50);
+    const atKill = (await stats(c)).events;
+    const killedMidFlood = !floodDone;
+    await c.kill();
+    const summary = await flood;
+    const floodSeconds = (Date.now() - started) / 1000;
+    const want = taskEventsIn(summary);
+    expect(want).toBe(100000);
+    expect(killedMidFlood).toBe(true);
+    expect(atKill).toBeLessThan(want);
+    // While Celeriac was down the events waited in its queue.
+    const waiting = (await listQueues(VHOST)).find((x) => x.name === 'celeriac.events.kill9');
+    expect(waiting!.messages).toBeGreaterThan(0);
+
+    const t0 = Date.now();
+    c = await launch(args);
+    const atRestart = (await stats(c)).events;
+    await waitFor(
+      async () => {
+        const s = await stats(c);
+        return s.events === want && sameCounts(s.by_state, summary.tasks_by_final_state);
+      },
+      'every flood event stored',
+      240000,
+      100,
+    );
+    const drainSeconds = (Date.now() - t0) / 1000;
+    const s = await stats(c);
+    expect(s.by_state).toEqual(summary.tasks_by_final_state);
+    expect(s.tasks).toBe(25000);
+    expect(await c.stop()).toBe(0);
+    expectMatchesFlood(inspectDb(db), summary, 25000);
+    console.log(
+      `[rabbitmq kill -9] flood ${summary.events_total} events (${want} task events) in ${floodSeconds.toFixed(1)} s at ${summary.achieved_rate.toFixed(0)} ev/s; ` +
+        `stored ${atKill} before kill -9, ${atRestart} at restart; drained the remaining ${want - atRestart} in ${drainSeconds.toFixed(1)} s after restart ` +
+        `(${((want - atRestart) / drainSeconds).toFixed(0)} task events/s incl. start-up)`,
+    );
+  }, 480_000);
+
+  it('reconnects by itself when the broker closes its connection during a flood, and loses nothing', async () => {
+    const db = join(dir, 'drop.db');
+    const c = await launch(['--broker', url, '--db', db, '--instance-name', 'drop']);
+    const t0 = Date.now();
+    const flood = runFlood({ broker: url, tasks: 10000, procs: 2, hostnamePrefix: 'drop' });
+    for (const at of [5000, 15000]) {
+      await waitFor(async () => (await stats(c)).events >= at, `${at} stored events`, 120000, 50);
+      // Only Celeriac's connection: the flood's publishers keep theirs so its summary stays exact.
+      expect(await closeConnectionsNamed(VHOST, 'celeriac drop')).toBeGreaterThanOrEqual(1);
+      await waitFor(async () => (await getJson(`${c.url}/readyz`)).status === 200, 'ready again', 30000, 100);
+    }
+    const summary = await flood;
+    const want = taskEventsIn(summary);
+    await waitFor(async () => (await stats(c)).events === want, 'every flood event stored', 240000, 100);
+    const seconds = (Date.now() - t0) / 1000;
+    const s = await stats(c);
+    expect(s.by_state).toEqual(summary.tasks_by_final_state);
+    expect(await metric(c, 'celeriac_broker_reconnects_total')).toBeGreaterThanOrEqual(2);
+    expect(await c.stop()).toBe(0);
+    expectMatchesFlood(inspectDb(db), summary, 10000);
+    console.log(`[rabbitmq drop] ${want} task events stored ${seconds.toFixed(1)} s after the flood started (2 connection drops), flood rate ${summary.achieved_rate.toFixed(0)} ev/s`);
+  }, 420_000);
+});
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

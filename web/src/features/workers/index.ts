@@ -1,0 +1,2 @@
+export { WorkerDetailPage } from './worker-detail';
+export { WorkersPage } from './workers-page';
