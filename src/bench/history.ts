@@ -134,6 +134,7 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
   mkdirSync(dirname(db), { recursive: true });
   const sizes = cfg.historyTasks > 1_000_000 ? [1_000_000, cfg.historyTasks] : [cfg.historyTasks];
   const results: HistoryResult[] = [];
+  let running: CeleriacChild | null = null;
   try {
     for (const size of sizes) {
       log(`history: filling to ${size.toLocaleString('en')} tasks (load ${loadAvg()})`);
@@ -146,6 +147,7 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
         if (cel) await cel.stop();
         const s = await measureStart(cfg, db);
         cel = s.cel;
+        running = cel;
         restarts.push({ servingMs: Math.round(s.servingMs), readyMs: Math.round(s.readyMs) });
       }
       log(`  restart to serving: ${restarts.map((r) => `${r.servingMs}/${r.readyMs} ms`).join(', ')} (serving line / first 200 /readyz)`);
@@ -167,17 +169,23 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
         });
         await sleep(2000);
         const t0 = performance.now();
-        res.queriesIngesting = await runQueries(c.url, cfg.queryRepeats);
+        try {
+          res.queriesIngesting = await runQueries(c.url, cfg.queryRepeats);
+        } finally {
+          pub.kill('SIGKILL');
+        }
         res.ingestRateDuringQueries = cfg.liveRate;
-        pub.kill('SIGKILL');
         log(`  queries while ingesting ${cfg.liveRate}/s took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
         const final = procSample(c.pid)!;
         res.rssPeakMb = Math.round(final.hwmMb);
       }
       await c.stop();
+      running = null;
       results.push(res);
     }
   } finally {
+    // A failed query must not leave Celeriac (or the background publisher) running.
+    if (running) await (running as CeleriacChild).stop();
     if (!cfg.keepHistory) rmSync(dirname(db), { recursive: true, force: true });
   }
   return results;

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchConfig } from './config.js';
-import { getJson, loadAvg, procSample, scrape, sleep, startCeleriac } from './proc.js';
+import { getJson, loadAvg, procSample, scrape, sleep, startCeleriac, type CeleriacChild } from './proc.js';
 import type { PublisherOptions, PublishResult } from './publisher.js';
 
 export interface IngestStep {
@@ -100,6 +100,16 @@ export async function ingestStep(cfg: BenchConfig, mode: IngestStep['mode'], rat
   const db = tg.db ?? join(dir, 'celeriac.db');
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const cel = await startCeleriac(['--broker', tg.brokerUrl, '--db', db, ...cfg.celeriacArgs], { nodeArgs });
+  try {
+    return await measureStep(cfg, mode, rate, tg, cel);
+  } finally {
+    // Stopped here also when a step fails half-way; stop() is a no-op once it has exited.
+    await cel.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: number, tg: IngestTarget, cel: CeleriacChild): Promise<IngestStep> {
   const u = new URL(cfg.redisUrl);
   const pub = await startPublisher({
     transport: tg.broker === 'rabbitmq' ? tg.brokerUrl : 'redis',
@@ -154,8 +164,6 @@ export async function ingestStep(cfg: BenchConfig, mode: IngestStep['mode'], rat
   const stats = await getJson<{ events: number }>(`${cel.url}/api/v1/stats`);
   stored = stats.body.events;
   const cEnd = procSample(cel.pid)!;
-  await cel.stop();
-  rmSync(dir, { recursive: true, force: true });
   const pubS = (tPub - t0) / 1000;
   const lost = result.taskEvents - stored;
   const step: IngestStep = {

@@ -71,8 +71,8 @@ export async function liveScenario(cfg: BenchConfig, log: (s: string) => void): 
       sockets.push(ws);
     }
     await Promise.all(sockets.map((ws) => new Promise<void>((res) => ws.once('open', () => res()))));
-    // Ask for the task list, in case the protocol wants a subscription (ignored otherwise).
-    for (const ws of sockets) ws.send(JSON.stringify({ type: 'subscribe', topic: 'tasks', query: {} }));
+    // Subscribe to the whole task list (live.routes.ts: same params as GET /api/v1/tasks).
+    for (const ws of sockets) ws.send(JSON.stringify({ type: 'subscribe', id: 'tasks', params: {} }));
     const u = new URL(cfg.redisUrl);
     const seconds = cfg.quick ? 15 : 30;
     const child = fork(PUBLISHER, ['--child', JSON.stringify({
