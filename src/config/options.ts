@@ -80,7 +80,7 @@ export const OPTIONS = {
   'batch-size': { kind: 'int', default: 5000, help: 'Events per store write batch at most', min: 1 },
   'max-pending-events': {
     kind: 'int',
-    default: 1000000,
+    default: 200000,
     help: 'Events accepted but not yet stored, at most; beyond it events are dropped and counted',
     min: 1000,
   },
