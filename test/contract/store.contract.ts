@@ -126,7 +126,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect((await store.write({ payloads: [multi(life)], workers: [] })).inserted).toBe(4);
       const t = (await store.getTask('weird-text'))!;
       expect(t.state).toBe('SUCCESS');
-      expect(t.args).toMatch(/^\('weird\u0000?nul', 'lone [^']+'\)$/);
+      // SQLite keeps the NUL, PostgreSQL cannot store it and drops it; the lone surrogate becomes U+FFFD
+      const args = t.args!.replace(String.fromCharCode(0), '');
+      expect(args.startsWith("('weirdnul', 'lone ")).toBe(true);
+      expect(args.endsWith("')")).toBe(true);
       expect(await store.getTaskEvents('weird-text')).toHaveLength(4);
       expect(ids((await store.queryTasks({ limit: 5, search: parseSearch('args:weird') })).tasks)).toEqual(['weird-text']);
     });
