@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Worker as Thread } from 'node:worker_threads';
+import type { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
 import { buildTaskQuery, encodeCursor } from '../query/sql.js';
@@ -12,6 +12,8 @@ import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent
 import { migrateSqlite } from './migrate.js';
 import { SQLITE } from './dialect.js';
 import { configureConnection } from './pragmas.js';
+import { SqliteReader } from './reader.js';
+import { spawnThread } from './thread.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-thread.js';
 
 export interface SqliteStoreOptions {
@@ -24,8 +26,9 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * SQLite store: one file, WAL. Writes go to a writer thread (never blocking the event
- * loop); reads run here on a second connection, which WAL lets proceed during writes.
+ * SQLite store: one file, WAL. Writes go to a writer thread and the queries whose cost depends
+ * on the user (lists, searches, counts) to a reader thread, so neither blocks the event loop;
+ * cheap lookups by key run here on a third connection. WAL lets all of them proceed at once.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -34,6 +37,7 @@ export class SqliteStore implements Store {
   private nextId = 1;
   private pending = new Map<number, { resolve: (r: WriteResult | RetentionResult) => void; reject: (e: Error) => void }>();
   private retentionTimer: NodeJS.Timeout | null = null;
+  private reader: SqliteReader | null = null;
   private closing = false;
   readonly path: string;
 
@@ -51,6 +55,8 @@ export class SqliteStore implements Store {
       throw new AppError('STORE_OPEN_FAILED', `cannot open SQLite database ${this.path}: ${describeError(err)}`, { cause: err });
     }
     await this.startThread();
+    // An in-memory database cannot be shared with another thread: read it here.
+    if (this.path !== ':memory:') this.reader = new SqliteReader(this.path);
     const policy = this.opts.retention ?? NO_RETENTION;
     if (retentionEnabled(policy)) {
       this.retentionTimer = setInterval(() => {
@@ -65,14 +71,15 @@ export class SqliteStore implements Store {
     return (await this.send({ id: this.nextId++, retention: this.opts.retention ?? NO_RETENTION, now })) as RetentionResult;
   }
 
+  /** Runs a read query on the reader thread (or here, for an in-memory database). */
+  private read<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    if (this.reader) return this.reader.all<T>(sql, params);
+    return Promise.resolve(this.db.prepare(sql).all(...params) as T[]);
+  }
+
   private startThread(): Promise<void> {
-    const ts = import.meta.url.endsWith('.ts');
-    const url = new URL(`./writer-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
     const init: WriterInit = { path: this.path, maxEventBytes: this.opts.maxEventBytes, maxFieldBytes: this.opts.maxFieldBytes };
-    // Under the test runner the sources are TypeScript: load the thread through tsx.
-    const thread = ts
-      ? new Thread(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: init })
-      : new Thread(url, { workerData: init });
+    const thread = spawnThread('writer-thread', init);
     this.thread = thread;
     return new Promise((resolveReady, rejectReady) => {
       let ready = false;
@@ -121,6 +128,7 @@ export class SqliteStore implements Store {
     if (this.closing) return;
     this.closing = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    await this.reader?.close();
     if (this.thread) {
       const t = this.thread;
       await new Promise<void>((res) => {
@@ -136,7 +144,7 @@ export class SqliteStore implements Store {
 
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
     const { sql, params, sortColumn } = buildTaskQuery({ ...q, limit: q.limit + 1 }, SQLITE);
-    const rows = this.db.prepare(sql).all(...params) as Record<string, unknown>[];
+    const rows = await this.read(sql, params);
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const tasks = rows.map(rowToTask);
@@ -175,7 +183,7 @@ export class SqliteStore implements Store {
 
   async taskNames(): Promise<string[]> {
     // A skip-scan over the (name, seen_at) index: one probe per distinct name.
-    const rows = this.db.prepare('SELECT DISTINCT name FROM tasks WHERE name IS NOT NULL ORDER BY name').all() as { name: string }[];
+    const rows = await this.read<{ name: string }>('SELECT DISTINCT name FROM tasks WHERE name IS NOT NULL ORDER BY name', []);
     return rows.map((r) => r.name);
   }
 
@@ -191,11 +199,15 @@ export class SqliteStore implements Store {
   async counts(): Promise<StoreCounts> {
     const byState: Record<string, number> = {};
     let tasks = 0;
-    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[]) {
+    const [states, eventCount] = await Promise.all([
+      this.read<{ state: string; n: number }>('SELECT state, count(*) AS n FROM tasks GROUP BY state', []),
+      this.read<{ n: number }>('SELECT count(*) AS n FROM task_events', []),
+    ]);
+    for (const r of states) {
       byState[r.state] = r.n;
       tasks += r.n;
     }
-    const events = (this.db.prepare('SELECT count(*) AS n FROM task_events').get() as { n: number }).n;
+    const events = eventCount[0]!.n;
     return { tasks, events, byState };
   }
 
@@ -230,7 +242,7 @@ export class SqliteStore implements Store {
       params.push(q.target);
     }
     const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, q.limit + 1) as Record<string, unknown>[];
+    const rows = await this.read(sql, [...params, q.limit + 1]);
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const items = rows.map(auditRow);

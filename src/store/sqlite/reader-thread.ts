@@ -1,0 +1,32 @@
+/**
+ * The SQLite reader, on its own thread, for the queries whose cost depends on what the user
+ * asks (task lists, searches, counts). better-sqlite3 is synchronous: run on the event loop, a
+ * slow search would stall the Redis subscriber until Redis drops it.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+
+export interface ReaderInit {
+  path: string;
+}
+export type ReaderRequest = { id: number; sql: string; params: unknown[] };
+export type ReaderReply = { id: number; rows: unknown[] } | { id: number; error: string } | { ready: true };
+
+const db = new Database((workerData as ReaderInit).path, { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 10000');
+db.pragma('cache_size = -32768');
+const statements = new Map<string, Database.Statement>();
+
+parentPort!.on('message', (m: ReaderRequest) => {
+  try {
+    let st = statements.get(m.sql);
+    if (!st) {
+      st = db.prepare(m.sql);
+      if (statements.size < 500) statements.set(m.sql, st);
+    }
+    parentPort!.postMessage({ id: m.id, rows: st.all(...m.params) } satisfies ReaderReply);
+  } catch (err) {
+    parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) } satisfies ReaderReply);
+  }
+});
+parentPort!.postMessage({ ready: true } satisfies ReaderReply);
