@@ -50,13 +50,14 @@ export function celeryIso(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
 }
 
-function toDate(v: string | number, what: string, relative: boolean): Date {
+/** `now` (epoch ms) is the message's own clock, so a relative time and the expiration agree. */
+function toDate(v: string | number, what: string, relative: boolean, now: number): Date {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new AppError('INVALID_PARAMETER', `${what}: not a number`);
-    return new Date(relative ? Date.now() + v * 1000 : v * 1000);
+    return new Date(relative ? now + v * 1000 : v * 1000);
   }
   const s = v.trim();
-  if (/^-?\d+(\.\d+)?$/.test(s)) return toDate(Number(s), what, relative);
+  if (/^-?\d+(\.\d+)?$/.test(s)) return toDate(Number(s), what, relative, now);
   // Flower's format "%Y-%m-%d %H:%M:%S.%f" (naive, taken as UTC) and ISO 8601 both work.
   const naive = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s);
   let text = naive ? `${s.replace(' ', 'T')}Z` : s;
@@ -95,9 +96,9 @@ export function buildTaskMessage(input: BuildInput): TaskMessage {
   if (o.countdown !== undefined && o.countdown !== null) {
     if (typeof o.countdown !== 'number' || !Number.isFinite(o.countdown)) throw new AppError('INVALID_PARAMETER', 'options.countdown: must be a number of seconds');
     eta = new Date(now + o.countdown * 1000);
-  } else if (o.eta !== undefined && o.eta !== null) eta = toDate(o.eta, 'options.eta', false);
+  } else if (o.eta !== undefined && o.eta !== null) eta = toDate(o.eta, 'options.eta', false, now);
   let expires: Date | null = null;
-  if (o.expires !== undefined && o.expires !== null) expires = toDate(o.expires, 'options.expires', true);
+  if (o.expires !== undefined && o.expires !== null) expires = toDate(o.expires, 'options.expires', true, now);
   const queue = o.queue ?? (o.exchange ? '' : o.routing_key) ?? input.defaultQueue ?? 'celery';
   const exchange = o.exchange ?? '';
   const routingKey = o.routing_key ?? queue;
