@@ -9,10 +9,10 @@
  * time columns keep their maximum (GREATEST ignores NULLs like the SQLite CASE), seen_at its
  * minimum, worker/exception/traceback follow the winning event, the client is the original
  * sender's ($2 lists the tasks whose original task-sent is in the batch), and the other
- * fields take the newest non-null value; the latest orphaning wins. WINS, fromWinner and
- * orphanSet are the SQLite statements' own.
+ * fields take the newest non-null value; the latest orphaning wins. The SET clause itself is
+ * the SQLite statements' `taskMergeSet`.
  */
-import { fromWinner, orphanSet, TASK_COLUMNS, WINS, WORKER_COLUMNS } from '../sqlite/statements.js';
+import { TASK_COLUMNS, taskMergeSet, WORKER_COLUMNS } from '../sqlite/statements.js';
 
 export { TASK_COLUMNS, WORKER_COLUMNS };
 
@@ -23,25 +23,12 @@ ON CONFLICT DO NOTHING
 RETURNING uuid, timestamp, type, hostname, clock`;
 
 const maxOf = (c: string) => `${c} = GREATEST(tasks.${c}, excluded.${c})`;
-const newest = (c: string) => `${c} = coalesce(excluded.${c}, tasks.${c})`;
 
 /** Upserts the batch's tasks: $1 the rows, $2 the uuids whose original task-sent is in the batch. */
 export const UPSERT_TASKS = `INSERT INTO tasks (${TASK_COLUMNS.join(', ')})
 SELECT ${TASK_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::tasks, $1::json)
 ON CONFLICT (uuid) DO UPDATE SET
-  state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
-  rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
-  timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
-  ${['name', 'args', 'kwargs', 'result', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires',
-    'runtime', 'terminated', 'signum', 'expired', 'requeue'].map(newest).join(',\n  ')},
-  ${['worker', 'exception', 'exception_type', 'traceback'].map(fromWinner).join(',\n  ')},
-  client = CASE WHEN excluded.client IS NULL THEN tasks.client WHEN tasks.client IS NULL OR excluded.uuid = ANY($2::text[])
-    THEN excluded.client ELSE tasks.client END,
-  retries = GREATEST(tasks.retries, excluded.retries),
-  clock = GREATEST(tasks.clock, excluded.clock),
-  seen_at = LEAST(tasks.seen_at, excluded.seen_at),
-  ${orphanSet(maxOf)},
-  ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
+  ${taskMergeSet({ maxOf, greatest: 'GREATEST', least: 'LEAST', originalSend: 'excluded.uuid = ANY($2::text[])' })}`;
 
 /**
  * Refreshes the search text (task_search) of the given tasks: those whose batch carried a text

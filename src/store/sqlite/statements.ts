@@ -45,19 +45,29 @@ export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
 VALUES (@id, ${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
   id = coalesce(tasks.id, excluded.id),
-  state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
+  ${taskMergeSet({ maxOf, greatest: 'max', least: 'min', originalSend: '@original_send = 1' })}`;
+
+/**
+ * The SET clause of the task upsert, shared by both stores so the merge rule is written once;
+ * each dialect gives its NULL-aware maximum, its two-argument max/min and how it knows the
+ * batch held the original task-sent.
+ */
+export function taskMergeSet(d: { maxOf: (c: string) => string; greatest: string; least: string; originalSend: string }): string {
+  const maxOf = d.maxOf;
+  return `state = CASE WHEN ${WINS} THEN excluded.state ELSE tasks.state END,
   rank = CASE WHEN ${WINS} THEN excluded.rank ELSE tasks.rank END,
   timestamp = CASE WHEN ${WINS} THEN excluded.timestamp ELSE tasks.timestamp END,
   ${['name', 'args', 'kwargs', 'result', 'queue', 'exchange', 'routing_key', 'root_id', 'parent_id', 'eta', 'expires',
     'runtime', 'terminated', 'signum', 'expired', 'requeue'].map(newest).join(',\n  ')},
   ${['worker', 'exception', 'exception_type', 'traceback'].map(fromWinner).join(',\n  ')},
-  client = CASE WHEN excluded.client IS NULL THEN tasks.client WHEN tasks.client IS NULL OR @original_send = 1
+  client = CASE WHEN excluded.client IS NULL THEN tasks.client WHEN tasks.client IS NULL OR ${d.originalSend}
     THEN excluded.client ELSE tasks.client END,
-  retries = max(tasks.retries, excluded.retries),
-  clock = max(tasks.clock, excluded.clock),
-  seen_at = min(tasks.seen_at, excluded.seen_at),
+  retries = ${d.greatest}(tasks.retries, excluded.retries),
+  clock = ${d.greatest}(tasks.clock, excluded.clock),
+  seen_at = ${d.least}(tasks.seen_at, excluded.seen_at),
   ${orphanSet(maxOf)},
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
+}
 
 export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (task_id, uuid, timestamp, type, hostname, clock, data)
 VALUES (?, ?, ?, ?, ?, ?, ?)`;
