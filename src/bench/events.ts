@@ -40,6 +40,7 @@ interface SimTask {
   uuid: string;
   name: string;
   args: string;
+  kwargs: string;
   worker: number;
   fail: boolean;
   runtime: number;
@@ -109,6 +110,7 @@ export class LifecycleStream {
       uuid: randomUUID(),
       name: TASK_NAMES[k % TASK_NAMES.length]!,
       args: `(${k % 1000}, ${(k * 7) % 1000})`,
+      kwargs: `{'customer': 'acme-${k % 500}'}`,
       worker: k % this.opts.workers,
       fail: this.random() < this.opts.failureRatio,
       runtime: 0.001 + this.random() * 0.2,
@@ -116,7 +118,7 @@ export class LifecycleStream {
     this.tasksStarted++;
     const sent =
       `{"hostname": ${q(this.clientName)}, "utcoffset": 0, "pid": ${this.opts.pid}, "clock": ${++this.clientClock}, "uuid": "${t.uuid}", ` +
-      `"root_id": "${t.uuid}", "parent_id": null, "name": ${q(t.name)}, "args": ${q(t.args)}, "kwargs": "{'customer': 'acme-${k % 500}'}", ` +
+      `"root_id": "${t.uuid}", "parent_id": null, "name": ${q(t.name)}, "args": ${q(t.args)}, "kwargs": ${q(t.kwargs)}, ` +
       `"retries": 0, "eta": null, "expires": null, "queue": "celery", "exchange": "", "routing_key": "celery", "timestamp": ${Date.now() / 1000}, "type": "task-sent"}`;
     out.push(envelope(sent, 'task.sent', this.clientName, 1));
     this.window.push(t);
@@ -134,7 +136,7 @@ export class LifecycleStream {
   private received(t: SimTask, out: Envelope[]): void {
     this.workerEvent(
       t,
-      `"name": ${q(t.name)}, "args": ${q(t.args)}, "kwargs": "{'customer': 'acme-${t.args.length}'}", "root_id": "${t.uuid}", "parent_id": null, "retries": 0, "eta": null, "expires": null, "type": "task-received"`,
+      `"name": ${q(t.name)}, "args": ${q(t.args)}, "kwargs": ${q(t.kwargs)}, "root_id": "${t.uuid}", "parent_id": null, "retries": 0, "eta": null, "expires": null, "type": "task-received"`,
       out,
     );
   }

@@ -16,6 +16,15 @@ const path = process.env.DB ?? '/tmp/celeriac-writer-micro.db';
 for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
 const mdb = new Database(path);
 migrateSqlite(mdb);
+// NO_FTS=1: drop the full-text triggers, to see what indexing costs the write path.
+if (process.env.NO_FTS) for (const t of ['tasks_fts_insert', 'tasks_fts_call_update', 'tasks_fts_outcome_update']) mdb.exec(`DROP TRIGGER IF EXISTS ${t}`);
+// FTS_DETAIL=none|column: recreate the trigram tables with that detail level (experiment).
+if (process.env.FTS_DETAIL) {
+  const d = process.env.FTS_DETAIL;
+  mdb.exec(`DROP TABLE tasks_fts_call; DROP TABLE tasks_fts_outcome;
+    CREATE VIRTUAL TABLE tasks_fts_call USING fts5(uuid, name, args, kwargs, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});
+    CREATE VIRTUAL TABLE tasks_fts_outcome USING fts5(result, exception, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});`);
+}
 mdb.close();
 
 const stream = new LifecycleStream({ workers: 8, multi, failureRatio: 0.1, delay: 40, hostPrefix: 'micro', pid: 4242 });

@@ -95,6 +95,19 @@ export function taskParams({ task: t, originalSend }: FoldedTask): Record<string
   };
 }
 
+/**
+ * A folded task as the positional values of the SQLite upsert: its id, the columns in
+ * `columns` order (TASK_COLUMNS), then 1 if the batch held the original task-sent.
+ */
+export function taskValues(f: FoldedTask, id: number, columns: readonly string[]): unknown[] {
+  const p = taskParams(f);
+  const out = new Array<unknown>(columns.length + 2);
+  out[0] = id;
+  for (let i = 0; i < columns.length; i++) out[i + 1] = p[columns[i]!] ?? null;
+  out[columns.length + 1] = p.original_send;
+  return out;
+}
+
 export function workerParams(w: Worker): Record<string, unknown> {
   return { ...w, loadavg: w.loadavg ? JSON.stringify(w.loadavg) : null };
 }

@@ -7,7 +7,7 @@ import { cutoffs, RETENTION_CHUNK, type RetentionPolicy, type RetentionResult } 
  * events (by task id, through task_events_task), so writes interleave with a long backlog
  * and a task never outlives or predeceases its events.
  */
-export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number): RetentionResult {
+export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number, flushFts: () => void): RetentionResult {
   const result: RetentionResult = { tasksDeleted: 0, eventsDeleted: 0, partitionsDropped: 0 };
   // Events are found through their task's id (task_events_task), so they go before the task.
   const deleteEvents = db.prepare('DELETE FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ?');
@@ -19,6 +19,7 @@ export function runSqliteRetention(db: Database.Database, policy: RetentionPolic
         result.eventsDeleted += deleteEvents.run(u, u).changes;
         deleteTask.run(u);
       }
+      flushFts();
       result.tasksDeleted += uuids.length;
       return uuids.length;
     });

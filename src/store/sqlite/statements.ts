@@ -41,11 +41,16 @@ export const orphanSet = (maxOf: (c: string) => string) =>
     THEN excluded.orphan_reason ELSE tasks.orphan_reason END,
   ${maxOf('orphaned_at')}`;
 
+/**
+ * Positional parameters (faster to bind than named ones), in the order they appear: the task's
+ * id, TASK_COLUMNS in order, then whether the batch held the original task-sent, which the SET
+ * clause uses exactly once (rows.ts `taskValues`).
+ */
 export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
-VALUES (@id, ${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})
+VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
   id = coalesce(tasks.id, excluded.id),
-  ${taskMergeSet({ maxOf, greatest: 'max', least: 'min', originalSend: '@original_send = 1' })}`;
+  ${taskMergeSet({ maxOf, greatest: 'max', least: 'min', originalSend: '? = 1' })}`;
 
 /**
  * The SET clause of the task upsert, shared by both stores so the merge rule is written once;

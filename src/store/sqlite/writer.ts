@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
-import { cutter, decodeTaskEvents, eventRow, foldTasks, taskParams, workerParams } from '../rows.js';
+import { cutter, decodeTaskEvents, eventRow, foldTasks, taskValues, workerParams } from '../rows.js';
 import type { RetentionPolicy, RetentionResult } from '../retention.js';
+import { ftsFlusher } from './fts.js';
 import { configureConnection } from './pragmas.js';
 import { runSqliteRetention } from './retention.js';
-import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
 
 export interface WriterInit {
   path: string;
@@ -28,6 +29,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const upsertWorker = db.prepare(UPSERT_WORKER);
   const selectTaskId = db.prepare(SELECT_TASK_ID).pluck();
   const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
+  const flushFts = ftsFlusher(db);
   let nextId = 1;
   const cut = cutter(init.maxFieldBytes);
 
@@ -52,11 +54,10 @@ export function openWriter(init: WriterInit): SqliteWriter {
       else duplicates++;
     }
     for (const f of foldTasks(fresh, cut).values()) {
-      const p = taskParams(f);
-      p.id = ids.get(f.task.uuid);
-      upsertTask.run(p);
+      upsertTask.run(taskValues(f, ids.get(f.task.uuid)!, TASK_COLUMNS));
     }
     for (const w of workers) upsertWorker.run(workerParams(w));
+    flushFts();
     return { inserted: fresh.length, duplicates };
   });
 
@@ -64,7 +65,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
     // IMMEDIATE: the batch reads (task ids) before it writes; a deferred transaction would then
     // fail with SQLITE_BUSY when another process (a second instance) committed in between.
     write: (payloads, workers) => writeBatch.immediate(payloads, workers),
-    retention: (policy, now) => runSqliteRetention(db, policy, now),
+    retention: (policy, now) => runSqliteRetention(db, policy, now, flushFts),
     close() {
       db.pragma('optimize');
       db.close();

@@ -1,0 +1,105 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrateSqlite } from '../../src/store/sqlite/migrate.js';
+import { ftsFlusher } from '../../src/store/sqlite/fts.js';
+import { openWriter } from '../../src/store/sqlite/writer.js';
+
+/**
+ * The FTS5 indexes are written once per batch from the notes the triggers leave
+ * (migrations/sqlite/0050_fts_batched.sql). FTS5's own integrity-check compares an
+ * external-content index with the table it indexes, so it fails if the batched writes ever
+ * leave a stale, missing or extra entry.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'celeriac-fts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ev = (type: string, uuid: string, ts: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ hostname: 'w1@h', utcoffset: 0, pid: 1, clock: Math.round(ts * 10), uuid, timestamp: ts, type, ...extra });
+
+function check(path: string) {
+  const db = new Database(path, { readonly: false });
+  for (const t of ['tasks_fts_call', 'tasks_fts_outcome']) {
+    expect(() => db.prepare(`INSERT INTO ${t} (${t}, rank) VALUES ('integrity-check', 1)`).run()).not.toThrow();
+  }
+  const pending = db.prepare('SELECT (SELECT count(*) FROM fts_call_pending) + (SELECT count(*) FROM fts_outcome_pending)').pluck().get();
+  const search = (table: string, q: string) =>
+    db.prepare(`SELECT t.uuid FROM ${table} f JOIN tasks t ON t.rowid = f.rowid WHERE ${table} MATCH ? ORDER BY t.uuid`).pluck().all(q);
+  const out = { pending, search };
+  return { ...out, close: () => db.close() };
+}
+
+describe('SQLite full-text index, written per batch', () => {
+  it('stays exactly in step with the tasks through inserts, text changes and deletes', () => {
+    const path = join(dir, 'c.db');
+    const m = new Database(path);
+    migrateSqlite(m);
+    m.close();
+    const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
+    // Batch 1: three tasks; "b" is inserted and changes its text inside the same batch.
+    w.write([
+      ev('task-received', 'a', 100, { name: 'billing.charge', args: "('acme',)", kwargs: '{}' }),
+      ev('task-received', 'b', 100, { name: 'emails.send', args: "('first',)", kwargs: '{}' }),
+      ev('task-received', 'b', 101, { name: 'emails.send', args: "('second',)", kwargs: '{}' }),
+      ev('task-received', 'c', 100, { name: 'reports.build', args: '()', kwargs: "{'who': 'zeta'}" }),
+    ], []);
+    // Batch 2: outcomes arrive, and "a" is redelivered with other args (changed text later).
+    w.write([
+      ev('task-succeeded', 'a', 102, { result: "'charged-ok'", runtime: 1 }),
+      ev('task-failed', 'c', 102, { exception: "KeyError('missing-key')", traceback: 'tb' }),
+      ev('task-received', 'a', 103, { name: 'billing.charge', args: "('globex',)", kwargs: '{}' }),
+    ], []);
+    let c = check(path);
+    expect(c.pending).toBe(0);
+    expect(c.search('tasks_fts_call', 'args : "second"')).toEqual(['b']);
+    expect(c.search('tasks_fts_call', 'args : "first"')).toEqual([]);
+    expect(c.search('tasks_fts_call', 'args : "globex"')).toEqual(['a']);
+    expect(c.search('tasks_fts_call', 'args : "acme"')).toEqual([]);
+    expect(c.search('tasks_fts_outcome', '"charged"')).toEqual(['a']);
+    expect(c.search('tasks_fts_outcome', 'exception : "missing"')).toEqual(['c']);
+    c.close();
+    // Retention at t=87,500 with one day for every state deletes a, b and c, and keeps d.
+    w.write([ev('task-received', 'd', 87000, { name: 'late.one', args: "('acme',)", kwargs: '{}' })], []);
+    const r = w.retention({ successDays: 1, failureDays: 1, maxTasksPerState: 0, intervalSeconds: 60 }, 87500);
+    expect(r.tasksDeleted).toBe(3);
+    c = check(path);
+    expect(c.pending).toBe(0);
+    expect(c.search('tasks_fts_call', 'args : "acme"')).toEqual(['d']);
+    expect(c.search('tasks_fts_outcome', '"charged"')).toEqual([]);
+    c.close();
+    w.close();
+  });
+
+  it('takes the first note of a transaction when one row is upserted, changed and deleted several times', () => {
+    const path = join(dir, 'twice.db');
+    const db = new Database(path);
+    migrateSqlite(db);
+    const flush = ftsFlusher(db);
+    const upsert = db.prepare(`INSERT INTO tasks (uuid, state, rank, timestamp, seen_at, args, result) VALUES (?, 'RECEIVED', 1, 1, 1, ?, ?)
+      ON CONFLICT (uuid) DO UPDATE SET args = excluded.args, result = coalesce(excluded.result, tasks.result)`);
+    db.transaction(() => {
+      upsert.run('x', "('one',)", null);
+      upsert.run('x', "('two',)", null);
+      upsert.run('y', "('keep',)", null);
+      flush();
+    })();
+    db.transaction(() => {
+      // An upsert's DO UPDATE runs the triggers with ABORT: a second note must not be inserted.
+      upsert.run('x', "('three',)", 'res-a');
+      upsert.run('x', "('four',)", 'res-b');
+      db.prepare("DELETE FROM tasks WHERE uuid = 'y'").run();
+      upsert.run('z', "('keep',)", null);
+      db.prepare("DELETE FROM tasks WHERE uuid = 'z'").run();
+      flush();
+    })();
+    db.close();
+    const c = check(path);
+    expect(c.pending).toBe(0);
+    expect(c.search('tasks_fts_call', 'args : "four"')).toEqual(['x']);
+    expect(c.search('tasks_fts_call', '"one" OR "two" OR "three" OR "keep"')).toEqual([]);
+    expect(c.search('tasks_fts_outcome', '"res-b"')).toEqual(['x']);
+    c.close();
+  });
+});
