@@ -191,7 +191,9 @@ export async function ingestSearch(cfg: BenchConfig, mode: IngestStep['mode'], s
   const out: IngestStep[] = [];
   for (const rate of steps) {
     log(`ingest ${target?.broker ?? 'redis'}+${target?.store ?? 'sqlite'} ${mode} @ ${rate}/s for ${cfg.ingestSeconds} s (load ${loadAvg()})`);
-    const s = await ingestStep(cfg, mode, rate, undefined, target);
+    // BENCH_PROFILE_DIR: run Celeriac under --cpu-prof (summarise with dist/bench/profile-summary.js).
+    const prof = process.env.BENCH_PROFILE_DIR ? `${process.env.BENCH_PROFILE_DIR}/${mode}-${rate}` : undefined;
+    const s = await ingestStep(cfg, mode, rate, prof, target);
     out.push(s);
     log(`  published ${s.published} (${s.publisherRate}/s) stored ${s.stored} lost ${s.lost} drain ${s.drainS}s rss ${s.rssMaxMb}MB cpu ${s.celeriacCpu} ${s.ok ? 'OK' : `FAIL: ${s.note}`}`);
     if (!s.ok) break;

@@ -4,12 +4,12 @@ import { cutoffs, RETENTION_CHUNK, type RetentionPolicy, type RetentionResult } 
 /**
  * One retention run on SQLite, on the writer thread (the only writer). Tasks are deleted in
  * chunks of RETENTION_CHUNK, each chunk in its own transaction together with its tasks'
- * events (by task id, through task_events_task), so writes interleave with a long backlog
+ * events (by task id, through task_events_key), so writes interleave with a long backlog
  * and a task never outlives or predeceases its events.
  */
 export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number, flushFts: () => void): RetentionResult {
   const result: RetentionResult = { tasksDeleted: 0, eventsDeleted: 0, partitionsDropped: 0 };
-  // Events are found through their task's id (task_events_task), so they go before the task.
+  // Events are found through their task's id (task_events_key), so they go before the task.
   const deleteEvents = db.prepare('DELETE FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ?');
   const deleteTask = db.prepare('DELETE FROM tasks WHERE uuid = ?');
   const chunk = (select: Database.Statement, params: unknown[]): number => {
