@@ -7,7 +7,9 @@ import { cpus } from 'node:os';
  *   BENCH_QUICK=1            short steps (15 s) and a 1 M history instead of 10 M
  *   BENCH_SCENARIOS          comma list of ingest,ingest-multi,rabbit,pg,history,live (default all)
  *   BENCH_STEPS              ingest rates to try, in events/s (default 20000,35000,50000,70000,100000)
- *   BENCH_INGEST_SECONDS     seconds per step (default 60; 15 when quick)
+ *   BENCH_INGEST_SECONDS     seconds of a sustained (confirming) step (default 60; 15 when quick)
+ *   BENCH_PROBE_SECONDS      seconds of a probe step while searching for the limit (default 10; 5 when
+ *                            quick; 0 = no probes, every step full length)
  *   BENCH_HISTORY_TASKS      largest history size (default 10000000; 1000000 when quick)
  *   BENCH_REDIS_URL          broker (default redis://127.0.0.1:6379/15)
  *   BENCH_AMQP_URL           RabbitMQ (default amqp://guest:guest@127.0.0.1:5672/%2F)
@@ -20,6 +22,7 @@ export interface BenchConfig {
   scenarios: Set<string>;
   steps: number[];
   ingestSeconds: number;
+  probeSeconds: number;
   historyTasks: number;
   redisUrl: string;
   amqpUrl: string;
@@ -56,6 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     scenarios: new Set(list(vals.scenarios, ALL.join(','))),
     steps: list(vals.steps, '20000,35000,50000,70000,100000').map(Number),
     ingestSeconds: Number(vals.ingest_seconds ?? (quick ? 15 : 60)),
+    probeSeconds: Number(vals.probe_seconds ?? (quick ? 5 : 10)),
     historyTasks: Number(vals.history_tasks ?? (quick ? 1_000_000 : 10_000_000)),
     redisUrl: vals.redis_url ?? 'redis://127.0.0.1:6379/15',
     amqpUrl: vals.amqp_url ?? 'amqp://guest:guest@127.0.0.1:5672/%2F',

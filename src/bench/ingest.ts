@@ -11,6 +11,9 @@ export interface IngestStep {
   store: string;
   mode: 'unbatched' | 'multi24';
   targetRate: number;
+  /** Seconds of publishing; a probe is a short step that only guides the search. */
+  seconds: number;
+  probe: boolean;
   published: number;
   stored: number;
   lost: number;
@@ -91,7 +94,9 @@ export interface IngestTarget {
 }
 
 /** One step: Celeriac on a fresh store, publisher at `rate` for the configured time. */
-export async function ingestStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: number, profileDir?: string, target?: IngestTarget): Promise<IngestStep> {
+export async function ingestStep(
+  cfg: BenchConfig, mode: IngestStep['mode'], rate: number, profileDir?: string, target?: IngestTarget, seconds = cfg.ingestSeconds,
+): Promise<IngestStep> {
   const tg: IngestTarget = target ?? { broker: 'redis', brokerUrl: cfg.redisUrl, store: 'sqlite', db: cfg.db ?? undefined };
   const dir = join(cfg.tmpDir, `ingest-${mode}-${rate}`);
   rmSync(dir, { recursive: true, force: true });
@@ -101,7 +106,7 @@ export async function ingestStep(cfg: BenchConfig, mode: IngestStep['mode'], rat
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const cel = await startCeleriac(['--broker', tg.brokerUrl, '--db', db, ...cfg.celeriacArgs], { nodeArgs });
   try {
-    return await measureStep(cfg, mode, rate, tg, cel);
+    return await measureStep(cfg, mode, rate, tg, cel, seconds);
   } finally {
     // Stopped here also when a step fails half-way; stop() is a no-op once it has exited.
     await cel.stop();
@@ -109,11 +114,11 @@ export async function ingestStep(cfg: BenchConfig, mode: IngestStep['mode'], rat
   }
 }
 
-async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: number, tg: IngestTarget, cel: CeleriacChild): Promise<IngestStep> {
+async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: number, tg: IngestTarget, cel: CeleriacChild, seconds: number): Promise<IngestStep> {
   const u = new URL(cfg.redisUrl);
   const pub = await startPublisher({
     transport: tg.broker === 'rabbitmq' ? tg.brokerUrl : 'redis',
-    host: u.hostname, port: Number(u.port || 6379), db: Number(u.pathname.slice(1) || 0), rate, durationS: cfg.ingestSeconds,
+    host: u.hostname, port: Number(u.port || 6379), db: Number(u.pathname.slice(1) || 0), rate, durationS: seconds,
     multi: mode === 'multi24' ? 24 : 0, workers: 8, failureRatio: 0.1, hostPrefix: `bench${rate}`,
   });
   const rpid = redisPid();
@@ -167,7 +172,7 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
   const pubS = (tPub - t0) / 1000;
   const lost = result.taskEvents - stored;
   const step: IngestStep = {
-    broker: tg.broker, store: tg.store, mode, targetRate: rate, published: result.taskEvents, stored, lost,
+    broker: tg.broker, store: tg.store, mode, targetRate: rate, seconds, probe: seconds < cfg.ingestSeconds, published: result.taskEvents, stored, lost,
     publisherRate: Math.round(result.achievedRate), publisherBehindS: Math.round(result.behindS * 10) / 10,
     storedRate: Math.round(stored / (pubS + drainS)), drainS: Math.round(drainS * 10) / 10, maxPending,
     reconnects: metrics.celeriac_broker_reconnects_total ?? 0, dropped: metrics.celeriac_events_dropped_total ?? 0,
@@ -186,17 +191,31 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** Raises the rate step by step and stops at the first step that loses events. */
+/**
+ * Finds the highest zero-loss rate in `steps`: short probes (cfg.probeSeconds) raise the rate
+ * until one loses, then the best probed rate runs for the full cfg.ingestSeconds; if that
+ * fails, the next lower passing rate gets one more full run. Only full runs count as
+ * sustained. With probeSeconds 0 (or ≥ ingestSeconds) every step is a full run.
+ */
 export async function ingestSearch(cfg: BenchConfig, mode: IngestStep['mode'], steps: number[], log: (s: string) => void, target?: IngestTarget): Promise<IngestStep[]> {
   const out: IngestStep[] = [];
-  for (const rate of steps) {
-    log(`ingest ${target?.broker ?? 'redis'}+${target?.store ?? 'sqlite'} ${mode} @ ${rate}/s for ${cfg.ingestSeconds} s (load ${loadAvg()})`);
+  const probing = cfg.probeSeconds > 0 && cfg.probeSeconds < cfg.ingestSeconds;
+  const run = async (rate: number, seconds: number) => {
+    log(`ingest ${target?.broker ?? 'redis'}+${target?.store ?? 'sqlite'} ${mode} @ ${rate}/s for ${seconds} s${seconds < cfg.ingestSeconds ? ' (probe)' : ''} (load ${loadAvg()})`);
     // BENCH_PROFILE_DIR: run Celeriac under --cpu-prof (summarise with dist/bench/profile-summary.js).
-    const prof = process.env.BENCH_PROFILE_DIR ? `${process.env.BENCH_PROFILE_DIR}/${mode}-${rate}` : undefined;
-    const s = await ingestStep(cfg, mode, rate, prof, target);
+    const prof = process.env.BENCH_PROFILE_DIR ? `${process.env.BENCH_PROFILE_DIR}/${mode}-${rate}-${seconds}s` : undefined;
+    const s = await ingestStep(cfg, mode, rate, prof, target, seconds);
     out.push(s);
     log(`  published ${s.published} (${s.publisherRate}/s) stored ${s.stored} lost ${s.lost} drain ${s.drainS}s rss ${s.rssMaxMb}MB cpu ${s.celeriacCpu} ${s.ok ? 'OK' : `FAIL: ${s.note}`}`);
-    if (!s.ok) break;
+    return s.ok;
+  };
+  const passed: number[] = [];
+  for (const rate of steps) {
+    if (!(await run(rate, probing ? cfg.probeSeconds : cfg.ingestSeconds))) break;
+    passed.push(rate);
+  }
+  if (probing) {
+    for (const rate of passed.reverse().slice(0, 2)) if (await run(rate, cfg.ingestSeconds)) break;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { FTS_COLUMNS, type FtsBatch, type TextRow } from './fts.js';
 import { cutoffs, RETENTION_CHUNK, type RetentionPolicy, type RetentionResult } from '../retention.js';
 
 /**
@@ -7,19 +8,21 @@ import { cutoffs, RETENTION_CHUNK, type RetentionPolicy, type RetentionResult } 
  * events (by task id, through task_events_key), so writes interleave with a long backlog
  * and a task never outlives or predeceases its events.
  */
-export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number, flushFts: () => void): RetentionResult {
+export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number, ftsBatch: () => FtsBatch): RetentionResult {
   const result: RetentionResult = { tasksDeleted: 0, eventsDeleted: 0, partitionsDropped: 0 };
   // Events are found through their task's id (task_events_key), so they go before the task.
   const deleteEvents = db.prepare('DELETE FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ?');
-  const deleteTask = db.prepare('DELETE FROM tasks WHERE uuid = ?');
+  const deleteTask = db.prepare(`DELETE FROM tasks WHERE uuid = ? RETURNING ${FTS_COLUMNS}`).raw();
   const chunk = (select: Database.Statement, params: unknown[]): number => {
     const del = db.transaction(() => {
       const uuids = select.pluck().all(...params) as string[];
+      const fts = ftsBatch();
       for (const u of uuids) {
         result.eventsDeleted += deleteEvents.run(u, u).changes;
-        deleteTask.run(u);
+        const gone = deleteTask.get(u) as TextRow | undefined;
+        if (gone) fts.deleted(gone);
       }
-      flushFts();
+      fts.apply();
       result.tasksDeleted += uuids.length;
       return uuids.length;
     });

@@ -1,3 +1,5 @@
+import { FTS_COLUMNS } from './fts.js';
+
 /**
  * The SQLite statements of the write path. The task upsert is the SQL twin of
  * state/merge.ts `applyTaskEvent`: an incoming event replaces state/timestamp only when
@@ -44,13 +46,15 @@ export const orphanSet = (maxOf: (c: string) => string) =>
 /**
  * Positional parameters (faster to bind than named ones), in the order they appear: the task's
  * id, TASK_COLUMNS in order, then whether the batch held the original task-sent, which the SET
- * clause uses exactly once (rows.ts `taskValues`).
+ * clause uses exactly once (rows.ts `taskValues`). Returns the task's searched text as stored
+ * afterwards, for the full-text index (fts.ts).
  */
 export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
 VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
   id = coalesce(tasks.id, excluded.id),
-  ${taskMergeSet({ maxOf, greatest: 'max', least: 'min', originalSend: '? = 1' })}`;
+  ${taskMergeSet({ maxOf, greatest: 'max', least: 'min', originalSend: '? = 1' })}
+RETURNING ${FTS_COLUMNS}`;
 
 /**
  * The SET clause of the task upsert, shared by both stores so the merge rule is written once;
@@ -78,7 +82,8 @@ export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (task_id, uuid, t
 VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /** The id a task's events are filed under (tasks.id, see migration 0040). */
-export const SELECT_TASK_ID = 'SELECT id FROM tasks WHERE uuid = ?';
+/** A stored task's id and its searched text (store/sqlite/fts.ts FTS_COLUMNS). */
+export const SELECT_TASK_TEXT = `SELECT id, ${FTS_COLUMNS} FROM tasks WHERE uuid = ?`;
 export const MAX_TASK_ROWID = 'SELECT max(rowid) FROM tasks';
 
 export const WORKER_COLUMNS = [

@@ -2,10 +2,10 @@ import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
 import { cutter, decodeTaskEvents, eventRow, foldTasks, taskValues, workerParams } from '../rows.js';
 import type { RetentionPolicy, RetentionResult } from '../retention.js';
-import { ftsFlusher } from './fts.js';
+import { ftsWriter, type TextRow } from './fts.js';
 import { configureConnection } from './pragmas.js';
 import { runSqliteRetention } from './retention.js';
-import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_ID, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_TEXT, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
 
 export interface WriterInit {
   path: string;
@@ -25,11 +25,11 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const db = new Database(init.path);
   configureConnection(db, 32);
   const insertEvent = db.prepare(INSERT_EVENT);
-  const upsertTask = db.prepare(UPSERT_TASK);
+  const upsertTask = db.prepare(UPSERT_TASK).raw();
   const upsertWorker = db.prepare(UPSERT_WORKER);
-  const selectTaskId = db.prepare(SELECT_TASK_ID).pluck();
+  const selectTask = db.prepare(SELECT_TASK_TEXT).raw();
   const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
-  const flushFts = ftsFlusher(db);
+  const ftsBatch = ftsWriter(db);
   let nextId = 1;
   const cut = cutter(init.maxFieldBytes);
 
@@ -40,11 +40,16 @@ export function openWriter(init: WriterInit): SqliteWriter {
     const top = (maxRowid.get() as number | null) ?? 0;
     if (top >= nextId) nextId = top + 1;
     const ids = new Map<string, number>();
+    // The searched text of each stored task before this batch, for the full-text index.
+    const before = new Map<string, TextRow>();
     for (const ev of events) {
       const uuid = ev.uuid!;
       if (ids.has(uuid)) continue;
-      const id = selectTaskId.get(uuid) as number | null | undefined;
-      ids.set(uuid, id ?? nextId++);
+      const row = selectTask.get(uuid) as unknown[] | undefined;
+      if (row) {
+        ids.set(uuid, (row[0] as number | null) ?? nextId++);
+        before.set(uuid, row.slice(1));
+      } else ids.set(uuid, nextId++);
     }
     const fresh = [];
     let duplicates = 0;
@@ -53,11 +58,14 @@ export function openWriter(init: WriterInit): SqliteWriter {
       if (insertEvent.run(ids.get(r.uuid), r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
       else duplicates++;
     }
+    const fts = ftsBatch();
     for (const f of foldTasks(fresh, cut).values()) {
-      upsertTask.run(taskValues(f, ids.get(f.task.uuid)!, TASK_COLUMNS));
+      const uuid = f.task.uuid;
+      const after = upsertTask.get(taskValues(f, ids.get(uuid)!, TASK_COLUMNS)) as TextRow;
+      fts.changed(before.get(uuid) ?? null, after);
     }
     for (const w of workers) upsertWorker.run(workerParams(w));
-    flushFts();
+    fts.apply();
     return { inserted: fresh.length, duplicates };
   });
 
@@ -65,7 +73,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
     // IMMEDIATE: the batch reads (task ids) before it writes; a deferred transaction would then
     // fail with SQLITE_BUSY when another process (a second instance) committed in between.
     write: (payloads, workers) => writeBatch.immediate(payloads, workers),
-    retention: (policy, now) => runSqliteRetention(db, policy, now, flushFts),
+    retention: (policy, now) => runSqliteRetention(db, policy, now, ftsBatch),
     close() {
       db.pragma('optimize');
       db.close();
