@@ -47,6 +47,37 @@ describe('unwrapEnvelope', () => {
   it('reads every captured envelope and every corruption exactly as a full parse does', () => {
     for (const raw of variants) expect([raw, unwrapEnvelope(raw)]).toEqual([raw, reference(raw)]);
   });
+  it('agrees with a full parse on thousands of random corruptions of real envelopes', () => {
+    // The fast path parses the envelope without its body: it must read every variant as a
+    // parse of the whole envelope does (this found a second "body" key read wrongly).
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const alphabet = ['{', '}', '[', ']', ',', ':', '"', ' ', '0', '1', '-', '.', 'e', 'a', 't', 'n', '\\', '\n', '\u0001'];
+    const extras = [', "body": "e30="', ', "properties": {"body_encoding": "utf-8"}', ', "headers": 5', ', "headers": [1]', ', "x": -0.5e+3', ', "y": [true, false, null, {}]', ', "properties": 7'];
+    const seeds = [...captured.slice(0, 20), ours];
+    let accepted = 0;
+    for (let n = 0; n < 6000; n++) {
+      let raw = seeds[rnd(seeds.length)]!;
+      const edits = 1 + rnd(3);
+      for (let e = 0; e < edits; e++) {
+        const at = raw.indexOf('"', 12) + 1 + rnd(Math.max(1, raw.length - raw.indexOf('"', 12) - 1));
+        const op = rnd(4);
+        if (op === 0) raw = raw.slice(0, at) + raw.slice(at + 1);
+        else if (op === 1) raw = raw.slice(0, at) + alphabet[rnd(alphabet.length)]! + raw.slice(at);
+        else if (op === 2) raw = raw.slice(0, at) + alphabet[rnd(alphabet.length)]! + raw.slice(at + 1);
+        else raw = raw.slice(0, raw.length - 1) + extras[rnd(extras.length)]! + '}';
+      }
+      const got = unwrapEnvelope(raw);
+      expect([raw, got]).toEqual([raw, reference(raw)]);
+      if (got.ok) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(500);
+  });
   it('reads the payload of captured events', () => {
     const r = unwrapEnvelope(captured[0]!);
     expect(r.ok && JSON.parse(r.text)).toMatchObject({ type: 'task-sent', name: 'tasks.add' });

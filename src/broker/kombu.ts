@@ -41,7 +41,9 @@ export function unwrapEnvelope(raw: string): UnwrapResult {
     const end = raw.indexOf('"', BODY_PREFIX.length);
     if (end > 0) {
       const body = raw.slice(BODY_PREFIX.length, end);
-      if (body.indexOf('\\') === -1) return unwrapParsed(body, `{"body": ""${raw.slice(end + 1)}`);
+      // (A second "body" key would win in JSON.parse: such an envelope gets the full parse.)
+      const rest = raw.slice(end + 1);
+      if (body.indexOf('\\') === -1 && rest.indexOf('"body"') === -1) return unwrapParsed(body, `{"body": ""${rest}`);
     }
   }
   return unwrapParsed(null, raw);
