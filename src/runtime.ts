@@ -57,6 +57,7 @@ export async function startRuntime(config: Config, log: Logger): Promise<Runtime
       flushIntervalMs: config.flushInterval,
       batchSize: config.batchSize,
       maxPendingMessages: config.maxPendingEvents,
+      maxPendingChars: config.maxPendingMb * 1024 * 1024,
     },
   );
   const wakeup = new Wakeup(broker, state, log.child({ mod: 'wakeup' }));

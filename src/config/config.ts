@@ -18,6 +18,7 @@ export interface Config {
   flushInterval: number;
   batchSize: number;
   maxPendingEvents: number;
+  maxPendingMb: number;
   finishedCacheSize: number;
   inspectTimeout: number;
   inspectInterval: number;

@@ -81,8 +81,14 @@ export const OPTIONS = {
   'max-pending-events': {
     kind: 'int',
     default: 200000,
-    help: 'Events accepted but not yet stored, at most; beyond it events are dropped and counted',
+    help: 'Event messages accepted but not yet stored, at most; beyond it events are dropped and counted',
     min: 1000,
+  },
+  'max-pending-mb': {
+    kind: 'int',
+    default: 128,
+    help: 'Megabytes of event text accepted but not yet stored, at most; beyond it events are dropped and counted',
+    min: 1,
   },
   'finished-cache-size': {
     kind: 'int',

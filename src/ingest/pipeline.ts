@@ -12,6 +12,8 @@ export interface IngestOptions {
   flushIntervalMs: number;
   batchSize: number;
   maxPendingMessages: number;
+  /** Characters of payload text waiting, at most (one byte each for the ASCII JSON of events). */
+  maxPendingChars: number;
 }
 
 /** A write merges at most this many queued batches (of up to batchSize messages each). */
@@ -29,13 +31,14 @@ interface Batch {
  * The hot path: broker message → decode → live state → batched store write.
  * `payload()` runs on the broker's receive callback and only decodes, merges in memory and
  * appends the raw text to the current batch; a timer hands batches to the store one at a
- * time. A failed write is retried (never dropped); only when more than maxPendingMessages
- * are waiting are new messages dropped, and counted.
+ * time. A failed write is retried (never dropped); only when more than maxPendingMessages,
+ * or maxPendingChars of text, are waiting are new messages dropped, and counted.
  */
 export class Ingestor implements EventConsumer {
   private current: Batch = { payloads: [], workers: [], ackToken: null };
   private queue: Batch[] = [];
   private pendingMessages = 0;
+  private pendingChars = 0;
   private dirtyWorkers = new Map<string, Worker>();
   /** Events Celeriac made itself (orphaning, reconciliation), stored with the next batch. */
   private derived: CeleryEvent[] = [];
@@ -77,7 +80,7 @@ export class Ingestor implements EventConsumer {
   payload(text: string, ackToken: number | null): void {
     const m = this.deps.metrics;
     m.messagesReceived.inc();
-    if (this.pendingMessages >= this.opts.maxPendingMessages) {
+    if (this.pendingMessages >= this.opts.maxPendingMessages || this.pendingChars >= this.opts.maxPendingChars) {
       m.eventsDropped.inc();
       if (ackToken !== null) this.current.ackToken = ackToken;
       return;
@@ -90,6 +93,7 @@ export class Ingestor implements EventConsumer {
       this.lastEventAt = Date.now();
       this.current.payloads.push(text);
       this.pendingMessages++;
+      this.pendingChars += text.length;
     }
     if (ackToken !== null) this.current.ackToken = ackToken;
     if (this.current.payloads.length >= this.opts.batchSize) this.flush();
@@ -115,8 +119,10 @@ export class Ingestor implements EventConsumer {
     // Derived events travel as ordinary payloads (JSON arrays, like task.multi), so the store
     // writes them in the same transaction path as broker events, never one by one.
     for (let i = 0; i < this.derived.length; i += DERIVED_PER_PAYLOAD) {
-      c.payloads.push(JSON.stringify(this.derived.slice(i, i + DERIVED_PER_PAYLOAD)));
+      const text = JSON.stringify(this.derived.slice(i, i + DERIVED_PER_PAYLOAD));
+      c.payloads.push(text);
       this.pendingMessages++;
+      this.pendingChars += text.length;
     }
     this.derived = [];
     if (this.dirtyWorkers.size > 0) {
@@ -128,6 +134,7 @@ export class Ingestor implements EventConsumer {
       this.current = { payloads: [], workers: [], ackToken: null };
     }
     this.deps.metrics.pendingWrites.set(this.pendingMessages);
+    this.deps.metrics.pendingBytes.set(this.pendingChars);
     this.deps.metrics.inflightTasks.set(this.deps.state.inflight.size);
     void this.drain();
   }
@@ -160,6 +167,7 @@ export class Ingestor implements EventConsumer {
         this.retryDelay = 0;
         this.queue.shift();
         this.pendingMessages -= b.payloads.length;
+        for (const p of b.payloads) this.pendingChars -= p.length;
         if (b.ackToken !== null) this.deps.broker.ackUpTo(b.ackToken);
       }
     } finally {

@@ -51,10 +51,11 @@ export function createMetrics(opts: { runtimeBuckets?: number[] } = {}) {
     eventsDuplicate: new Counter({ name: 'celeriac_events_duplicate_total', help: 'Task events already stored (not stored twice)', registers: r }),
     eventsDropped: new Counter({
       name: 'celeriac_events_dropped_total',
-      help: 'Event messages dropped because the store fell too far behind (max-pending-events)',
+      help: 'Event messages dropped because the store fell too far behind (max-pending-events, max-pending-mb)',
       registers: r,
     }),
     pendingWrites: new Gauge({ name: 'celeriac_store_pending_messages', help: 'Event messages accepted but not yet stored', registers: r }),
+    pendingBytes: new Gauge({ name: 'celeriac_store_pending_bytes', help: 'Characters of event text accepted but not yet stored (about bytes)', registers: r }),
     writeBatches: new Histogram({
       name: 'celeriac_store_write_seconds',
       help: 'Time to write one batch to the store',

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BrokerAdapter } from '../broker/types.js';
+import { createMetrics } from '../metrics/registry.js';
+import { LiveState } from '../state/live.js';
+import { SqliteStore } from '../store/sqlite/store.js';
+import { Ingestor } from './pipeline.js';
+
+/** The backlog bounds of the ingest pipeline, with a real SQLite store behind it. */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function setup(limits: { maxPendingMessages: number; maxPendingChars: number }) {
+  const dir = mkdtempSync(join(tmpdir(), 'celeriac-pipeline-'));
+  dirs.push(dir);
+  const store = new SqliteStore({ path: join(dir, 'c.db'), maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
+  await store.open();
+  const metrics = createMetrics();
+  // Redis pub/sub messages carry no ack token, so the broker is never called here.
+  const broker = { ackUpTo: () => undefined } as unknown as BrokerAdapter;
+  const ingestor = new Ingestor(
+    { state: new LiveState({ finishedCacheSize: 100 }), store, broker, metrics, log: pino({ level: 'silent' }) },
+    { maxEventBytes: 1 << 20, flushIntervalMs: 50, batchSize: 100, ...limits },
+  );
+  return { store, metrics, ingestor };
+}
+
+const payload = (i: number, pad = 0) =>
+  JSON.stringify({ type: 'task-received', uuid: `u${i}`, hostname: 'w@h', timestamp: 1000 + i, clock: i, name: 'x', args: 'a'.repeat(pad), kwargs: '{}' });
+
+describe('Ingestor backlog bounds', () => {
+  it('drops and counts what comes in beyond --max-pending-mb, and stores everything it accepted', async () => {
+    const { store, metrics, ingestor } = await setup({ maxPendingMessages: 1_000_000, maxPendingChars: 50_000 });
+    // Fed in one go (no await): nothing can be stored meanwhile, so the byte cap decides.
+    let chars = 0;
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) {
+      const p = payload(i, 1000);
+      if (chars < 50_000) {
+        accepted++;
+        chars += p.length;
+      }
+      ingestor.payload(p, null);
+    }
+    expect(await ingestor.drainAll()).toBe(true);
+    expect((await metrics.registry.getSingleMetric('celeriac_events_dropped_total')?.get())?.values[0]?.value).toBe(100 - accepted);
+    expect((await store.counts()).events).toBe(accepted);
+    expect(accepted).toBeGreaterThan(40);
+    expect(accepted).toBeLessThan(50);
+    await store.close();
+  });
+
+  it('drops and counts what comes in beyond --max-pending-events', async () => {
+    const { store, metrics, ingestor } = await setup({ maxPendingMessages: 1000, maxPendingChars: 1 << 30 });
+    for (let i = 0; i < 1500; i++) ingestor.payload(payload(i), null);
+    expect(await ingestor.drainAll()).toBe(true);
+    expect((await metrics.registry.getSingleMetric('celeriac_events_dropped_total')?.get())?.values[0]?.value).toBe(500);
+    expect((await store.counts()).events).toBe(1000);
+    await store.close();
+  });
+});
