@@ -28,6 +28,20 @@ const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const BODY_PREFIX = '{"body": "';
 
+/** A JSON string without escapes or control characters; a JSON number as kombu writes them. */
+const STR = '"([^"\\\\\\x00-\\x1f]*)"';
+const INT = '(?:0|[1-9][0-9]*)';
+/**
+ * The rest of kombu's event envelope after the body, as Celery writes it on Redis (every
+ * captured message in shared/fixtures/wire has exactly this shape). A match is valid JSON
+ * whose meaning is known: base64 body, headers {hostname}. Anything else is parsed.
+ */
+const EVENT_TAIL = new RegExp(
+  `^, "content-encoding": "utf-8", "content-type": "application/json", "headers": \\{"hostname": ${STR}\\}, ` +
+    `"properties": \\{"delivery_mode": ${INT}, "delivery_info": \\{"exchange": ${STR}, "routing_key": ${STR}\\}, ` +
+    `"priority": ${INT}, "body_encoding": "base64", "delivery_tag": ${STR}\\}\\}$`,
+);
+
 /**
  * Reads the JSON envelope kombu's Redis transport wraps every message in and returns the
  * payload text (base64-decoded when `body_encoding` says so).
@@ -43,7 +57,12 @@ export function unwrapEnvelope(raw: string): UnwrapResult {
       const body = raw.slice(BODY_PREFIX.length, end);
       // (A second "body" key would win in JSON.parse: such an envelope gets the full parse.)
       const rest = raw.slice(end + 1);
-      if (body.indexOf('\\') === -1 && rest.indexOf('"body"') === -1) return unwrapParsed(body, `{"body": ""${rest}`);
+      if (body.indexOf('\\') === -1) {
+        // Celery's event envelopes all look exactly like this: read them without parsing.
+        const m = EVENT_TAIL.exec(rest);
+        if (m) return unwrapBody(body, true, { hostname: m[1] });
+        if (rest.indexOf('"body"') === -1) return unwrapParsed(body, `{"body": ""${rest}`);
+      }
     }
   }
   return unwrapParsed(null, raw);
@@ -62,8 +81,11 @@ function unwrapParsed(cutBody: string | null, json: string): UnwrapResult {
   if (cutBody !== null) e.body = cutBody;
   const headers = e.headers && typeof e.headers === 'object' ? e.headers : null;
   const encoding = e.properties && typeof e.properties === 'object' ? e.properties.body_encoding : undefined;
-  if (encoding !== 'base64') return { ok: true, text: e.body, headers };
-  const body = e.body;
+  return unwrapBody(e.body, encoding === 'base64', headers);
+}
+
+function unwrapBody(body: string, base64: boolean, headers: Record<string, unknown> | null): UnwrapResult {
+  if (!base64) return { ok: true, text: body, headers };
   // Buffer.from(base64) silently skips characters outside the alphabet (and stops at a '='
   // inside), so a short result gives them away; it also takes the URL-safe '-' and '_', which
   // kombu never writes and the B64 pattern rejects.

@@ -10,11 +10,8 @@ interface PerTask {
   /** The last value set (last set wins, as with direct gauge updates). */
   prefetchTime: number | null;
   runtimes: number[];
-}
-
-interface PerType {
-  labels: { worker: string; type: string; task: string };
-  n: number;
+  /** Events counted per type. */
+  types: Map<string, number>;
 }
 
 /** Runtime observations held between scrapes at most; beyond it they are handed over early. */
@@ -27,8 +24,8 @@ const MAX_PENDING_RUNTIMES = 50000;
  * which cost more than the rest of the receive path at tens of thousands of events a second.
  */
 export class FlowerMetrics {
-  private counts = new Map<string, PerType>();
-  private perTask = new Map<string, PerTask>();
+  /** worker → task name → counts (nested maps: no key strings built per event). */
+  private perTask = new Map<string, Map<string, PerTask>>();
   private pendingRuntimes = 0;
 
   constructor(private readonly m: Metrics) {
@@ -39,16 +36,17 @@ export class FlowerMetrics {
   }
 
   private entry(worker: string, type: string, task: string): PerTask {
-    const key = `${worker}\u0000${task}`;
-    const ck = `${key}\u0000${type}`;
-    const c = this.counts.get(ck);
-    if (c) c.n++;
-    else this.counts.set(ck, { labels: { worker, type, task }, n: 1 });
-    let p = this.perTask.get(key);
-    if (!p) {
-      p = { worker, task, prefetchedDelta: 0, prefetchedTouched: false, prefetchTime: null, runtimes: [] };
-      this.perTask.set(key, p);
+    let byTask = this.perTask.get(worker);
+    if (!byTask) {
+      byTask = new Map();
+      this.perTask.set(worker, byTask);
     }
+    let p = byTask.get(task);
+    if (!p) {
+      p = { worker, task, prefetchedDelta: 0, prefetchedTouched: false, prefetchTime: null, runtimes: [], types: new Map() };
+      byTask.set(task, p);
+    }
+    p.types.set(type, (p.types.get(type) ?? 0) + 1);
     return p;
   }
 
@@ -94,18 +92,19 @@ export class FlowerMetrics {
 
   /** Hands the counts gathered since the last call to prom-client. */
   flush(): void {
-    if (this.counts.size === 0 && this.perTask.size === 0) return;
+    if (this.perTask.size === 0) return;
     const m = this.m;
-    for (const c of this.counts.values()) m.flowerEvents.inc(c.labels, c.n);
-    for (const p of this.perTask.values()) {
-      const wt = { worker: p.worker, task: p.task };
-      if (p.prefetchedDelta > 0) m.flowerPrefetched.inc(wt, p.prefetchedDelta);
-      else if (p.prefetchedDelta < 0) m.flowerPrefetched.dec(wt, -p.prefetchedDelta);
-      else if (p.prefetchedTouched) m.flowerPrefetched.inc(wt, 0);
-      if (p.prefetchTime !== null) m.flowerPrefetchTime.set(wt, p.prefetchTime);
-      for (const r of p.runtimes) m.flowerRuntime.observe(wt, r);
+    for (const byTask of this.perTask.values()) {
+      for (const p of byTask.values()) {
+        for (const [type, n] of p.types) m.flowerEvents.inc({ worker: p.worker, type, task: p.task }, n);
+        const wt = { worker: p.worker, task: p.task };
+        if (p.prefetchedDelta > 0) m.flowerPrefetched.inc(wt, p.prefetchedDelta);
+        else if (p.prefetchedDelta < 0) m.flowerPrefetched.dec(wt, -p.prefetchedDelta);
+        else if (p.prefetchedTouched) m.flowerPrefetched.inc(wt, 0);
+        if (p.prefetchTime !== null) m.flowerPrefetchTime.set(wt, p.prefetchTime);
+        for (const r of p.runtimes) m.flowerRuntime.observe(wt, r);
+      }
     }
-    this.counts.clear();
     this.perTask.clear();
     this.pendingRuntimes = 0;
   }
