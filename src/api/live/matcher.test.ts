@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveState } from '../../state/live.js';
 import type { CeleryEvent, Task } from '../../state/types.js';
 import { buildTaskQuery } from '../../store/query/sql.js';
-import { foldTasks, rowToTask, taskParams } from '../../store/rows.js';
+import { foldTasks, rowToTask, taskValues } from '../../store/rows.js';
 import { migrateSqlite } from '../../store/sqlite/migrate.js';
-import { UPSERT_TASK } from '../../store/sqlite/statements.js';
+import { TASK_COLUMNS, UPSERT_TASK } from '../../store/sqlite/statements.js';
 import { taskQueryFromParams } from '../v1.routes.js';
 import { compileTaskFilter, globRegExp } from './matcher.js';
 
@@ -84,7 +84,8 @@ describe('compileTaskFilter', () => {
     migrateSqlite(db);
     const events = makeEvents();
     const upsert = db.prepare(UPSERT_TASK);
-    for (const t of foldTasks(events, (x) => x).values()) upsert.run(taskParams(t));
+    let id = 0;
+    for (const t of foldTasks(events, (x) => x).values()) upsert.run(taskValues(t, ++id, TASK_COLUMNS));
     const state = new LiveState({ finishedCacheSize: 1000 });
     const seen = new Map<string, Task>();
     state.subscribe({ task: (t) => seen.set(t.uuid, t) });
