@@ -88,11 +88,20 @@ async function floodRound(label: string): Promise<Record<string, number>> {
   const live0 = (await takeProbe(page)).live;
   const m0 = await scrape();
   const result = await publishWhile(RATE, SECONDS_PER_ROUND, label, actLikeAUser);
+  const tEnd = Date.now();
   await sleep(500); // what Redis delivered before the publisher's last reply is read by now
   const m1 = await scrape();
-  await sleep(500);
-  const d = await takeProbe(page);
   const received = (m1.celeriac_events_received_total ?? 0) - (m0.celeriac_events_received_total ?? 0);
+  // Then until everything published (task + worker events) was received, or 10 s: tells a
+  // Celeriac that fell behind (CPU starved) from one that lost events.
+  const expected = result.taskEvents + result.workerMessages;
+  let all = received;
+  while (all < expected && Date.now() - tEnd < 10_000) {
+    await sleep(100);
+    all = ((await scrape()).celeriac_events_received_total ?? 0) - (m0.celeriac_events_received_total ?? 0);
+  }
+  const drainS = (Date.now() - tEnd) / 1000;
+  const d = await takeProbe(page);
   const messages = d.live.messages! - live0.messages!;
   const perf = {
     target_rate: RATE,
@@ -102,6 +111,9 @@ async function floodRound(label: string): Promise<Record<string, number>> {
     publish_seconds: r1(result.elapsedS),
     events_received: received,
     received_rate: Math.round(received / result.elapsedS),
+    events_expected: expected,
+    events_received_after_drain: all,
+    drain_s: r1(drainS),
     events_dropped_by_store: (m1.celeriac_events_dropped_total ?? 0) - (m0.celeriac_events_dropped_total ?? 0),
     broker_reconnects: (m1.celeriac_broker_reconnects_total ?? 0) - (m0.celeriac_broker_reconnects_total ?? 0),
     redis_min_subscribers: result.minSubscribers,
