@@ -37,7 +37,7 @@ let cdp: CDPSession;
 async function scrape(): Promise<Record<string, number>> {
   const text = await (await fetch(`${celeriac.url}/metrics`)).text();
   const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^(celeriac_[a-z_]+) (\S+)$/gm)) out[m[1]!] = Number(m[2]);
+  for (const m of text.matchAll(/^(celeriac_[a-z0-9_]+) (\S+)$/gm)) out[m[1]!] = Number(m[2]);
   return out;
 }
 
@@ -87,7 +87,22 @@ async function actLikeAUser(done: () => boolean): Promise<void> {
 async function floodRound(label: string): Promise<Record<string, number>> {
   const live0 = (await takeProbe(page)).live;
   const m0 = await scrape();
-  const result = await publishWhile(RATE, SECONDS_PER_ROUND, label, actLikeAUser);
+  // Celeriac's own view once a second: event-loop delay (prom-client resets it at each scrape),
+  // store backlog, memory.
+  const seen = { lagP99: 0, lagMax: 0, pending: 0, rss: 0 };
+  let publishing = true;
+  const watch = (async () => {
+    while (publishing) {
+      await sleep(1000);
+      const m = await scrape().catch(() => ({}) as Record<string, number>);
+      seen.lagP99 = Math.max(seen.lagP99, m.celeriac_nodejs_eventloop_lag_p99_seconds ?? 0);
+      seen.lagMax = Math.max(seen.lagMax, m.celeriac_nodejs_eventloop_lag_max_seconds ?? 0);
+      seen.pending = Math.max(seen.pending, m.celeriac_store_pending_messages ?? 0);
+      seen.rss = Math.max(seen.rss, m.celeriac_process_resident_memory_bytes ?? 0);
+    }
+  })();
+  const result = await publishWhile(RATE, SECONDS_PER_ROUND, label, actLikeAUser).finally(() => (publishing = false));
+  await watch;
   const tEnd = Date.now();
   await sleep(500); // what Redis delivered before the publisher's last reply is read by now
   const m1 = await scrape();
@@ -117,6 +132,11 @@ async function floodRound(label: string): Promise<Record<string, number>> {
     events_dropped_by_store: (m1.celeriac_events_dropped_total ?? 0) - (m0.celeriac_events_dropped_total ?? 0),
     broker_reconnects: (m1.celeriac_broker_reconnects_total ?? 0) - (m0.celeriac_broker_reconnects_total ?? 0),
     redis_min_subscribers: result.minSubscribers,
+    celeriac_cpu_cores: Math.round(((m1.celeriac_process_cpu_seconds_total ?? 0) - (m0.celeriac_process_cpu_seconds_total ?? 0)) / result.elapsedS * 100) / 100,
+    celeriac_eventloop_lag_p99_max_ms: r1(seen.lagP99 * 1000),
+    celeriac_eventloop_lag_max_ms: r1(seen.lagMax * 1000),
+    celeriac_store_pending_max: seen.pending,
+    celeriac_rss_max_mb: Math.round(seen.rss / 1048576),
     ...summarize(d),
     live_messages: messages,
     live_rows: d.live.rows! - live0.rows!,
