@@ -51,11 +51,19 @@ export class ControlPlane {
   private readonly sentQueues = new Set<string>();
   /** Queues a client asked about by name (`GET /api/v1/queues?queue=`), sampled from then on. */
   private readonly watchedQueues = new Set<string>();
+  /** Queues named by task events (task-sent carries `queue`), so backlogs without workers show. */
+  private readonly seenQueues = new Set<string>();
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.pidbox = new PidboxClient(o.transport, () => ++o.state.clock, o.inspectTimeoutMs);
     this.inspector = new Inspector(this.pidbox, o.log);
     this.origin = `celeriac@${o.instanceName || osHostname()}`;
+    this.unsubscribe = o.state.subscribe({
+      task: (t) => {
+        if (t.queue && this.seenQueues.size < MAX_QUEUES && !this.seenQueues.has(t.queue)) this.seenQueues.add(t.queue);
+      },
+    });
     this.queueSampler = new QueueSampler({ measure: () => this.queues(), intervalS: o.queueHistoryIntervalS ?? 10, log: o.log });
   }
 
@@ -178,7 +186,7 @@ export class ControlPlane {
     });
   }
 
-  /** Names of queues worth measuring: the default, the workers' queues, and those sent to. */
+  /** Names of queues worth measuring: the default, the workers', those sent to or seen in task events, those asked for. */
   queueNames(extra: string[] = []): string[] {
     const names = new Set<string>([this.o.defaultQueue ?? 'celery']);
     for (const e of this.inspector.entries().values()) {
@@ -190,6 +198,7 @@ export class ControlPlane {
     }
     for (const q of this.sentQueues) names.add(q);
     for (const q of this.watchedQueues) names.add(q);
+    for (const q of this.seenQueues) names.add(q);
     for (const q of extra) names.add(q);
     return [...names].sort();
   }
@@ -223,6 +232,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe();
     this.inspector.stop();
     await this.queueSampler.stop();
     await this.o.transport.stop();

@@ -19,6 +19,7 @@ const DB = REDIS_DB['queue-history.redis'];
 const BROKER = redisUrl(DB);
 const QA = `qhist-${process.pid}-a`;
 const QB = `qhist-${process.pid}-b`;
+const QC = `qhist-${process.pid}-c`;
 
 interface History {
   interval_s: number;
@@ -35,7 +36,7 @@ async function history(query: string): Promise<{ status: number; body: History &
 
 async function deleteOwnKeys(): Promise<void> {
   const r = new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: DB });
-  const keys = (await r.keys(`${QA}*`)).concat(await r.keys(`${QB}*`));
+  const keys = (await r.keys(`qhist-${process.pid}-*`));
   if (keys.length) await r.del(...keys);
   r.disconnect();
 }
@@ -86,6 +87,15 @@ describe('queue depth history on Redis', () => {
     expect((await history(`queue=${QB}`)).body.items[0]!.messages.at(-1)).toBe(2);
     // Everything measured so far, without a queue filter, includes the default queue.
     expect((await history('')).body.items.map((i) => i.name)).toEqual(expect.arrayContaining(['celery', QA, QB]));
+  });
+
+  it('samples a queue only Celery clients sent to, known from their task-sent events', async () => {
+    await runPython(`from tasks import add\nfor i in range(4):\n    add.apply_async((i, i), queue='${QC}')\n`, BROKER);
+    const h = await waitFor(async () => {
+      const r = await history(`queue=${QC}`);
+      return r.status === 200 && r.body.items[0]?.messages.at(-1) === 4 ? r.body : null;
+    }, 'QC sampled with 4 waiting', 20000, 200);
+    expect(h.items[0]!.name).toBe(QC);
   });
 
   it('answers errors in the API format', async () => {
