@@ -132,7 +132,9 @@ async function startControl(config: Config, store: Store, state: LiveState, log:
   } catch (err) {
     clog.warn({ err: err instanceof Error ? err.message : String(err) }, 'control transport not connected yet; it retries on use');
   }
-  const control = new ControlPlane({ transport, store, state, log: clog, inspectTimeoutMs: config.inspectTimeout, instanceName: config.instanceName });
+  const control = new ControlPlane({ transport, store, state, log: clog, inspectTimeoutMs: config.inspectTimeout, instanceName: config.instanceName,
+    queueHistoryIntervalS: config.queueHistoryInterval,
+  });
   control.start(config.inspectInterval);
   return control;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 import type { ApiContext } from './context.js';
 import { acceptForms, callerOf, controlOf } from './control-helpers.js';
-import { boolParam, intParam, listParam, parseQuery } from './params.js';
+import { boolParam, intParam, listParam, parseQuery, timeParam } from './params.js';
 
 const sendBody = z.object({
   name: z.string().min(1),
@@ -74,6 +74,17 @@ export function controlV1Routes(ctx: ApiContext): FastifyPluginAsync {
     app.get('/queues', async (req) => {
       const p = parseQuery(z.object({ queue: listParam }), req.query);
       return { items: await controlOf(ctx).queues(p.queue ?? []) };
+    });
+
+    app.get('/queues/history', async (req) => {
+      const p = parseQuery(z.object({ queue: listParam, since: timeParam('since') }), req.query);
+      const sampler = controlOf(ctx).queueSampler;
+      const missing = (p.queue ?? []).filter((q) => !sampler.history.has(q));
+      if (missing.length) {
+        throw new AppError('QUEUE_NOT_FOUND', `no depth history for ${missing.map((q) => `"${q}"`).join(', ')} (measured: ${sampler.history.names().join(', ') || 'none yet'})`);
+      }
+      const slice = sampler.history.slice(p.queue, p.since);
+      return { interval_s: sampler.intervalS, capacity: sampler.history.opts.capacity, t: slice.t, items: slice.items };
     });
 
     app.get('/audit', async (req) => {

@@ -22,6 +22,7 @@ export interface Config {
   finishedCacheSize: number;
   inspectTimeout: number;
   inspectInterval: number;
+  queueHistoryInterval: number;
   brokerApi: string;
   redisKeyPrefix: string;
   brokerHeartbeat: number;

@@ -108,6 +108,13 @@ export const OPTIONS = {
     help: 'Seconds between refreshes of every worker\'s inspect data (stats, queues, ...); 0 = only on demand',
     min: 0,
   },
+  'queue-history-interval': {
+    kind: 'number',
+    default: 10,
+    help: 'Seconds between queue depth samples kept for the queue history (24 h at most, 8,640 samples per queue, 64 queues)',
+    min: 0.5,
+    max: 3600,
+  },
   'broker-api': {
     kind: 'string',
     default: '',

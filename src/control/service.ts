@@ -8,6 +8,7 @@ import { COMMANDS, commandArgs, isCommand, type CommandName } from './commands.j
 import { Inspector, INSPECT_METHODS, type InspectEntry } from './inspector.js';
 import { PidboxClient } from './pidbox.js';
 import { parseArgsRepr, parseKwargsRepr, ReprError } from './py-repr.js';
+import { MAX_QUEUES, QueueSampler } from './queue-sampler.js';
 import { buildTaskMessage, type SendOptions } from './task-message.js';
 import type { ControlTransport, QueueDepth } from './transport.js';
 
@@ -25,6 +26,8 @@ export interface ControlPlaneOptions {
   inspectTimeoutMs: number;
   instanceName: string;
   defaultQueue?: string;
+  /** Seconds between queue depth samples for the history (default 10). */
+  queueHistoryIntervalS?: number;
 }
 
 export interface SendInput {
@@ -42,13 +45,26 @@ export class ControlPlane {
   readonly pidbox: PidboxClient;
   readonly inspector: Inspector;
   readonly origin: string;
+  /** Queue depth over time (the last 24 h), sampled from `queues()`. */
+  readonly queueSampler: QueueSampler;
   /** Queues tasks were sent to from here (queried for depth besides the workers' queues). */
   private readonly sentQueues = new Set<string>();
+  /** Queues a client asked about by name (`GET /api/v1/queues?queue=`), sampled from then on. */
+  private readonly watchedQueues = new Set<string>();
+  /** Queues named by task events (task-sent carries `queue`), so backlogs without workers show. */
+  private readonly seenQueues = new Set<string>();
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.pidbox = new PidboxClient(o.transport, () => ++o.state.clock, o.inspectTimeoutMs);
     this.inspector = new Inspector(this.pidbox, o.log);
     this.origin = `celeriac@${o.instanceName || osHostname()}`;
+    this.unsubscribe = o.state.subscribe({
+      task: (t) => {
+        if (t.queue && this.seenQueues.size < MAX_QUEUES && !this.seenQueues.has(t.queue)) this.seenQueues.add(t.queue);
+      },
+    });
+    this.queueSampler = new QueueSampler({ measure: () => this.queues(), intervalS: o.queueHistoryIntervalS ?? 10, log: o.log });
   }
 
   get transport(): ControlTransport {
@@ -170,7 +186,7 @@ export class ControlPlane {
     });
   }
 
-  /** Names of queues worth measuring: the default, the workers' queues, and those sent to. */
+  /** Names of queues worth measuring: the default, the workers', those sent to or seen in task events, those asked for. */
   queueNames(extra: string[] = []): string[] {
     const names = new Set<string>([this.o.defaultQueue ?? 'celery']);
     for (const e of this.inspector.entries().values()) {
@@ -181,11 +197,15 @@ export class ControlPlane {
       }
     }
     for (const q of this.sentQueues) names.add(q);
+    for (const q of this.watchedQueues) names.add(q);
+    for (const q of this.seenQueues) names.add(q);
     for (const q of extra) names.add(q);
     return [...names].sort();
   }
 
+  /** Depth now; queues named in `extra` are measured from then on too (at most 64 such names). */
   async queues(extra: string[] = []): Promise<QueueDepth[]> {
+    for (const q of extra) if (this.watchedQueues.size < MAX_QUEUES) this.watchedQueues.add(q);
     return this.o.transport.queueDepths(this.queueNames(extra));
   }
 
@@ -208,10 +228,13 @@ export class ControlPlane {
 
   start(inspectIntervalSeconds: number): void {
     this.inspector.startSchedule(inspectIntervalSeconds);
+    this.queueSampler.start();
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe();
     this.inspector.stop();
+    await this.queueSampler.stop();
     await this.o.transport.stop();
   }
 }

@@ -34,7 +34,9 @@ export const REDIS_DB = {
   'cli.redis': 12,
   'store-multi.redis': 13,
   'enable-events.redis': 14,
-  'spare-b': 15,
+  // Also the default of `npm run bench` (BENCH_REDIS_URL), which only publishes events there:
+  // test/control/queue-history.test.ts therefore never flushes it and uses its own queue names.
+  'queue-history.redis': 15,
 } as const;
 
 export const redisUrl = (db: number) => `redis://${REDIS_HOST}:${REDIS_PORT}/${db}`;

@@ -41,7 +41,7 @@ describe('web dashboard', () => {
     await r.flushdb();
     r.disconnect();
     dir = mkdtempSync(join(tmpdir(), 'celeriac-web-'));
-    celeriac = await startCeleriac(['--broker', BROKER, '--db', join(dir, 'web.db')]);
+    celeriac = await startCeleriac(['--broker', BROKER, '--db', join(dir, 'web.db'), '--queue-history-interval', '1']);
     worker = await startWorker({ broker: BROKER, name: 'web1@%h', concurrency: 2 });
     browser = await launchBrowser();
     ({ page, errors, dialogs } = await newPage(browser));
@@ -300,6 +300,34 @@ describe('web dashboard', () => {
     await page.waitForSelector('[data-testid="overview-stats"]');
     await page.waitForTimeout(600);
     await screenshot(page, 'overview-dark');
+    expect(errors).toEqual([]);
+  });
+
+  it('charts the server\'s queue depth history and keeps it updating', async () => {
+    // Three tasks to a queue nobody consumes (sent by Celeriac, so it samples that queue).
+    for (let i = 0; i < 3; i++) {
+      const r = await getJson(`${celeriac.url}/api/v1/tasks/send`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tasks.add', args: [i, i], options: { queue: 'web-backlog' } }),
+      });
+      expect(r.status).toBe(200);
+    }
+    await waitFor(async () => (await getJson(`${celeriac.url}/api/v1/queues/history?queue=web-backlog`)).body.items?.[0]?.messages.at(-1) === 3, 'history sampled 3 waiting');
+    await page.goto(`${celeriac.url}/queues`);
+    const chart = page.locator('[data-testid="queue-chart"]');
+    await chart.locator('canvas').waitFor();
+    // The history came from the server: points from before the page opened, not collected by it.
+    const points = Number(await chart.getAttribute('data-points'));
+    // (sampled every second since Celeriac started, long before this page opened)
+    expect(points).toBeGreaterThanOrEqual(5);
+    expect(await chart.textContent()).toContain('web-backlog');
+    // It keeps updating without a reload (the server samples every second here).
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="queue-chart"]')?.getAttribute('data-points')) > n + 1, points, { timeout: 15000 });
+    // And survives a reload: the history is the server's, not the page's.
+    await page.reload();
+    await chart.locator('canvas').waitFor();
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(points);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'queues-history');
     expect(errors).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ export const keys = {
     failures: (window: number) => ['stats', 'failures', window] as const,
   },
   queues: ['queues'] as const,
+  queueHistory: ['queues', 'history'] as const,
   orphans: {
     list: () => ['orphans', 'list'] as const,
     stale: () => ['orphans', 'stale'] as const,

@@ -52,5 +52,5 @@ export function Chart({ x, series, height = 180, yLabel, testId }: { x: number[]
     plot.current?.setData([x, ...series.map((s) => s.values)] as uPlot.AlignedData);
   }, [x, series]);
 
-  return <div className="chart" ref={el} data-testid={testId} />;
+  return <div className="chart" ref={el} data-testid={testId} data-points={x.length} />;
 }

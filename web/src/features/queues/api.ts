@@ -1,8 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useSyncExternalStore } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api-client';
 import { keys } from '../../lib/query-keys';
 import type { QueueInfo } from '../../lib/types';
+import { emptyHistory, mergeHistory, type QueueHistoryData, type QueueHistoryResponse } from './history';
 
 /** Queue depths now (GET /api/v1/queues), polled. */
 export function useQueues() {
@@ -10,37 +10,21 @@ export function useQueues() {
 }
 
 /**
- * Depth over time, sampled from the polls above while the dashboard is open (the last 30 min;
- * the server keeps no queue history).
+ * Depth over time as the server sampled it (GET /api/v1/queues/history, the last 24 h): fetched
+ * whole once, then only the samples after the last one held, at the server's sampling interval
+ * (between 1 and 10 s).
  */
-const MAX_SAMPLES = 360;
-let history: { t: number[]; depth: Map<string, (number | null)[]> } = { t: [], depth: new Map() };
-const listeners = new Set<() => void>();
-
-function record(items: QueueInfo[], at: number): void {
-  const t = [...history.t, at].slice(-MAX_SAMPLES);
-  const depth = new Map<string, (number | null)[]>();
-  const names = new Set([...history.depth.keys(), ...items.map((q) => q.name)]);
-  for (const n of names) {
-    const prev = history.depth.get(n) ?? new Array<number | null>(history.t.length).fill(null);
-    const now = items.find((q) => q.name === n)?.messages ?? null;
-    depth.set(n, [...prev, now].slice(-MAX_SAMPLES));
-  }
-  history = { t, depth };
-  for (const l of listeners) l();
-}
-
 export function useQueueHistory() {
-  const q = useQueues();
-  useEffect(() => {
-    if (q.data) record(q.data.items, q.dataUpdatedAt / 1000);
-  }, [q.data, q.dataUpdatedAt]);
-  const h = useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: keys.queueHistory,
+    queryFn: async () => {
+      const prev = qc.getQueryData<QueueHistoryData>(keys.queueHistory) ?? emptyHistory();
+      const since = prev.t.at(-1);
+      const next = await api.get<QueueHistoryResponse>('/queues/history', since === undefined ? {} : { since });
+      return next.t.length === 0 && next.items.every((q) => prev.depth.has(q.name)) ? prev : mergeHistory(prev, next);
     },
-    () => history,
-  );
-  return { query: q, history: h };
+    refetchInterval: (q) => Math.min(10_000, Math.max(1000, (q.state.data?.intervalS ?? 10) * 1000)),
+    retry: false,
+  });
 }

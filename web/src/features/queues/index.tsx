@@ -4,15 +4,17 @@ import { Chart } from '../../components/ui/chart';
 import { ErrorNotice } from '../../components/ui/notice';
 import { formatNumber } from '../../lib/format';
 import { Link } from '../../lib/router';
-import { useQueueHistory } from './api';
+import { useQueueHistory, useQueues } from './api';
 
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
 
 export function QueuesPage() {
-  const { query, history } = useQueueHistory();
+  const query = useQueues();
+  const hq = useQueueHistory();
   const items = query.data?.items ?? [];
+  const history = hq.data;
   const series = useMemo(
-    () => [...history.depth.entries()].slice(0, PALETTE.length).map(([name, values], i) => ({ label: name, color: PALETTE[i]!, values })),
+    () => [...(history?.depth.entries() ?? [])].slice(0, PALETTE.length).map(([name, values], i) => ({ label: name, color: PALETTE[i]!, values })),
     [history],
   );
   return (
@@ -38,8 +40,13 @@ export function QueuesPage() {
           </tbody>
         </table>
       </Card>
-      <Card title="Depth over time (since this page opened)">
-        {history.t.length > 1 ? <Chart x={history.t} series={series} yLabel="messages" testId="queue-chart" /> : <p className="empty">Collecting samples…</p>}
+      <Card title={`Depth over time (last 24 h${history ? `, sampled every ${history.intervalS} s` : ''})`}>
+        <ErrorNotice error={hq.error} what="queue history" />
+        {history && history.t.length > 1 ? (
+          <Chart x={history.t} series={series} yLabel="messages" testId="queue-chart" />
+        ) : (
+          !hq.error && <p className="empty">Collecting samples…</p>
+        )}
       </Card>
     </>
   );
