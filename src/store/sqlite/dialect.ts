@@ -14,7 +14,7 @@ const FTS_TABLE: Record<string, string> = {
 export const SQLITE: Dialect = {
   placeholder: () => '?',
   ilike: 'LIKE',
-  descNullsLast: true,
+  rowKey: 'rowid',
   fullText(column, value, param) {
     if ([...value].length < 3) return null;
     const phrase = `"${value.replace(/"/g, '""')}"`;

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildTaskQuery, encodeCursor } from '../query/sql.js';
+import { buildTaskQuery } from '../query/sql.js';
 import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
@@ -143,13 +143,16 @@ export class SqliteStore implements Store {
   }
 
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
-    const { sql, params, sortColumn } = buildTaskQuery({ ...q, limit: q.limit + 1 }, SQLITE);
-    const rows = await this.read(sql, params);
+    const { parts, cursorOf } = buildTaskQuery({ ...q, limit: q.limit + 1 }, SQLITE);
+    const rows: Record<string, unknown>[] = [];
+    for (const part of parts) {
+      if (rows.length > q.limit) break;
+      rows.push(...(await this.read(part.sql, part.params)));
+    }
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
-    const tasks = rows.map(rowToTask);
     const last = rows[rows.length - 1];
-    return { tasks, nextCursor: more && last ? encodeCursor(last[sortColumn] ?? null, last.uuid as string) : null };
+    return { tasks: rows.map(rowToTask), nextCursor: more && last ? cursorOf(last) : null };
   }
 
   async getTask(uuid: string): Promise<Task | null> {
