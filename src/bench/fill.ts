@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ftsFlusher } from '../store/sqlite/fts.js';
 import { migrateSqlite } from '../store/sqlite/migrate.js';
 import { TASK_COLUMNS } from '../store/sqlite/statements.js';
 
@@ -48,8 +49,14 @@ export function fillHistory(path: string, target: number, log: (s: string) => vo
   const total = Math.max(target, 10_000_000);
   const insert = db.prepare(fillSql(TASK_COLUMNS));
   const step = 250_000;
+  // The insert triggers note every new row for the full-text index; the store's writer would
+  // index them all in its first transaction (and searches would miss them until then).
+  const flushFts = ftsFlusher(db);
   for (let i = have; i < target; i += step) {
-    insert.run({ from: i, to: Math.min(target, i + step), start: now - HISTORY_DAYS * 86400, dt: (HISTORY_DAYS * 86400) / total, scale: 0xffffffff / total, unfinishedFrom: total - 2000 });
+    db.transaction(() => {
+      insert.run({ from: i, to: Math.min(target, i + step), start: now - HISTORY_DAYS * 86400, dt: (HISTORY_DAYS * 86400) / total, scale: 0xffffffff / total, unfinishedFrom: total - 2000 });
+      flushFts();
+    })();
     if ((i / step) % 8 === 7) log(`  filled ${i + step} tasks (${Math.round((i + step - have) / ((performance.now() - t0) / 1000))}/s)`);
   }
   const ti = performance.now();

@@ -69,6 +69,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       for (const [uuid, t] of expected) expect(await store.getTask(uuid)).toEqual(t);
       const counts = await store.counts();
       expect(counts).toMatchObject({ tasks: expected.size, events: events.length });
+      const byState: Record<string, number> = {};
+      for (const t of expected.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
+      expect(counts.byState).toEqual(byState);
       const someUuid = events[0]!.uuid!;
       const timeline = await store.getTaskEvents(someUuid);
       expect(timeline.length).toBe(events.filter((e) => e.uuid === someUuid).length);
@@ -170,6 +173,8 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(stored.orphan_reason).toBe(mem.orphan_reason);
       }
       expect(ids((await store.queryTasks({ states: ['ORPHANED'], limit: 10 })).tasks)).toEqual(['orph-0', 'orph-1']);
+      // state counts follow every change of state, one event per batch
+      expect((await store.counts()).byState).toEqual({ ORPHANED: 2, SUCCESS: 4 });
       expect(await store.unfinishedTasks(100)).toEqual([]);
     });
 
@@ -418,7 +423,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(r).toMatchObject({ tasksDeleted: 3, eventsDeleted: 12 });
         expect(ids((await store.queryTasks({ limit: 10 })).tasks)).toEqual(['cap-f1', 'cap-f2', 'cap-s4', 'cap-s5']);
         expect(await store.getTaskEvents('cap-s1')).toEqual([]);
-        expect((await store.counts()).events).toBe(16);
+        expect(await store.counts()).toEqual({ tasks: 4, events: 16, byState: { SUCCESS: 2, FAILURE: 2 } });
       });
 
       it('keeps everything by default', async () => {

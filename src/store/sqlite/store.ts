@@ -202,9 +202,10 @@ export class SqliteStore implements Store {
   async counts(): Promise<StoreCounts> {
     const byState: Record<string, number> = {};
     let tasks = 0;
+    // Kept exact by triggers and the writer (migrations/sqlite/0070_counts.sql): no count(*).
     const [states, eventCount] = await Promise.all([
-      this.read<{ state: string; n: number }>('SELECT state, count(*) AS n FROM tasks GROUP BY state', []),
-      this.read<{ n: number }>('SELECT count(*) AS n FROM task_events', []),
+      this.read<{ state: string; n: number }>('SELECT state, n FROM task_counts WHERE n > 0', []),
+      this.read<{ n: number }>('SELECT n FROM event_count', []),
     ]);
     for (const r of states) {
       byState[r.state] = r.n;

@@ -30,6 +30,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const selectTaskId = db.prepare(SELECT_TASK_ID).pluck();
   const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
   const flushFts = ftsFlusher(db);
+  const countEvents = db.prepare('UPDATE event_count SET n = n + ?');
   let nextId = 1;
   const cut = cutter(init.maxFieldBytes);
 
@@ -57,6 +58,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
       upsertTask.run(taskValues(f, ids.get(f.task.uuid)!, TASK_COLUMNS));
     }
     for (const w of workers) upsertWorker.run(workerParams(w));
+    if (fresh.length > 0) countEvents.run(fresh.length);
     flushFts();
     return { inserted: fresh.length, duplicates };
   });
