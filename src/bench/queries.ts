@@ -11,9 +11,10 @@ import { loadAvg, sleep, startCeleriac } from './proc.js';
  *
  * Also times GET /api/v1/stats. Uses BENCH_REDIS_URL like the bench (default db 15).
  */
+const say = (s: string) => process.stdout.write(`${s}\n`);
 const [db, repeatsArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (!db) {
-  console.error('usage: node dist/bench/queries.js STORE.db [repeats] [--idle-only]');
+  process.stderr.write('usage: node dist/bench/queries.js STORE.db [repeats] [--idle-only]\n');
   process.exit(2);
 }
 const repeats = Number(repeatsArg ?? 10);
@@ -21,10 +22,10 @@ const cfg = readConfig([]);
 const port = await freePort();
 const cel = await startCeleriac(['--broker', cfg.redisUrl, '--db', db, '--port', String(port)], { timeoutMs: 600000 });
 const print = (title: string, stats: QueryStat[]) => {
-  console.log(`\n${title}`);
-  console.log('| query | runs | p50 ms | p95 ms | max ms | rows |');
-  console.log('|---|---|---|---|---|---|');
-  for (const s of stats) console.log(`| ${s.name} | ${s.runs} | ${s.p50} | ${s.p95} | ${s.max} | ${s.rows} |`);
+  say(`\n${title}`);
+  say('| query | runs | p50 ms | p95 ms | max ms | rows |');
+  say('|---|---|---|---|---|---|');
+  for (const s of stats) say(`| ${s.name} | ${s.runs} | ${s.p50} | ${s.p95} | ${s.max} | ${s.rows} |`);
 };
 const statsTimes = async () => {
   const t: number[] = [];
@@ -37,10 +38,10 @@ const statsTimes = async () => {
   return t.join(', ');
 };
 try {
-  console.log(`store ${db}, serving after ${Math.round(cel.servingMs)} ms; load ${loadAvg()}`);
-  console.log(`GET /api/v1/stats idle: ${await statsTimes()} ms`);
+  say(`store ${db}, serving after ${Math.round(cel.servingMs)} ms; load ${loadAvg()}`);
+  say(`GET /api/v1/stats idle: ${await statsTimes()} ms`);
   print(`idle, load at start ${loadAvg()}`, await runQueries(cel.url, repeats));
-  console.log(`load at end ${loadAvg()}`);
+  say(`load at end ${loadAvg()}`);
   if (!process.argv.includes('--idle-only')) {
     const u = new URL(cfg.redisUrl);
     const pub = await background({
@@ -50,9 +51,9 @@ try {
     try {
       await sleep(2000);
       const load0 = loadAvg();
-      console.log(`GET /api/v1/stats ingesting: ${await statsTimes()} ms`);
+      say(`GET /api/v1/stats ingesting: ${await statsTimes()} ms`);
       print(`ingesting ${cfg.liveRate}/s, load at start ${load0}`, await runQueries(cel.url, repeats));
-      console.log(`load at end ${loadAvg()}`);
+      say(`load at end ${loadAvg()}`);
     } finally {
       pub.kill('SIGKILL');
     }
