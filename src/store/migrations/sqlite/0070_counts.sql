@@ -10,16 +10,13 @@ INSERT INTO task_counts (state, n) SELECT state, count(*) FROM tasks GROUP BY st
 CREATE TABLE event_count (one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
 INSERT INTO event_count (one, n) SELECT 1, count(*) FROM task_events;
 
+-- One UPSERT per trigger (a state seen for the first time gets its row).
 CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
-  INSERT INTO task_counts (state, n) SELECT new.state, 0
-  WHERE NOT EXISTS (SELECT 1 FROM task_counts WHERE state = new.state);
-  UPDATE task_counts SET n = n + 1 WHERE state = new.state;
+  INSERT INTO task_counts (state, n) VALUES (new.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER tasks_count_update AFTER UPDATE OF state ON tasks WHEN old.state IS NOT new.state BEGIN
-  INSERT INTO task_counts (state, n) SELECT new.state, 0
-  WHERE NOT EXISTS (SELECT 1 FROM task_counts WHERE state = new.state);
-  UPDATE task_counts SET n = n + 1 WHERE state = new.state;
+  INSERT INTO task_counts (state, n) VALUES (new.state, 1) ON CONFLICT (state) DO UPDATE SET n = n + 1;
   UPDATE task_counts SET n = n - 1 WHERE state = old.state;
 END;
 
