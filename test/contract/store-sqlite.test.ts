@@ -24,6 +24,18 @@ runStoreContract('sqlite', {
   },
 });
 
+// The same contract with text searches answered through their match lists (one match) or, above
+// that, by LIKE in sort order (store.ts searchDialect), so both paths mean what FTS5 means.
+runStoreContract('sqlite, searches by match list or LIKE', {
+  async fresh(opts) {
+    last = join(dir, `store-${++n}.db`);
+    return new SqliteStore({ path: last, maxEventBytes: 1 << 20, maxFieldBytes: 65536, retention: opts?.retention, ftsDenseMatches: 1 });
+  },
+  async again() {
+    return new SqliteStore({ path: last, maxEventBytes: 1 << 20, maxFieldBytes: 65536, ftsDenseMatches: 1 });
+  },
+});
+
 describe('SQLite search uses the FTS5 index', () => {
   it('kept the FTS5 indexes consistent with tasks through every contract test', () => {
     expect(n).toBeGreaterThan(5);
