@@ -33,7 +33,7 @@ export interface SqliteStoreOptions {
  * cheap lookups by key run here on a third connection. WAL lets all of them proceed at once.
  */
 /** Above this many full-text matches a search clause is checked row by row in sort order instead. */
-export const FTS_DENSE_MATCHES = 10000;
+export const FTS_DENSE_MATCHES = 20000;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
