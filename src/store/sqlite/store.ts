@@ -10,7 +10,7 @@ import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
-import { ftsClauses, ftsMatches, hintKey, SQLITE, sqliteDialect, type MatchHint } from './dialect.js';
+import { ftsClauses, ftsMatches, hintKey, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { configureConnection } from './pragmas.js';
 import { SqliteReader } from './reader.js';
 import { spawnThread } from './thread.js';
@@ -23,6 +23,8 @@ export interface SqliteStoreOptions {
   retention?: RetentionPolicy;
   /** Full-text matches above which a search clause is checked row by row (default FTS_DENSE_MATCHES). */
   ftsDenseMatches?: number;
+  /** Hits in the trigram sample that make a trigram common (default 1,000 of the newest 20,000 tasks). */
+  ftsCommonTrigram?: number;
   /** Called with errors of background work (retention). */
   onBackgroundError?: (err: unknown) => void;
 }
@@ -34,6 +36,11 @@ export interface SqliteStoreOptions {
  */
 /** Above this many full-text matches a search clause is checked row by row in sort order instead. */
 export const FTS_DENSE_MATCHES = 20000;
+/** The longest LIKE walk (rows of tasks_seen) a dense search may need for its first page. */
+const FTS_WALK_ROWS = 200000;
+/** Trigram sample for pickSubstring: the newest rows, and how many hits make a trigram common (5 %). */
+const SAMPLE_ROWS = 20000;
+const SAMPLE_COMMON = 1000;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -172,18 +179,61 @@ export class SqliteStore implements Store {
     if (clauses.length === 0) return SQLITE;
     const cap = this.opts.ftsDenseMatches ?? FTS_DENSE_MATCHES;
     const hints = new Map<string, MatchHint>();
+    // Newest matches first: for the default order (newest first) they tell how far a LIKE walk
+    // of tasks_seen would go before it has a page, as rowids follow arrival order.
+    const matchSet = async (matches: { table: string; query: string }[]) => {
+      const ids = new Set<number>();
+      for (const m of matches) {
+        const rows = await this.read<{ rowid: number }>(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? ORDER BY rowid DESC LIMIT ${cap + 1}`, [m.query]);
+        for (const r of rows) ids.add(r.rowid);
+      }
+      return [...ids].sort((a, b) => b - a);
+    };
+    const sort = q.sort ?? { field: 'seen_at', desc: true };
+    let top: number | null = null;
+    const walkIsShort = async (newest: number[]) => {
+      if (sort.field !== 'seen_at' || !sort.desc) return true;
+      top ??= (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+      return top - newest[Math.min(q.limit, newest.length - 1)]! <= FTS_WALK_ROWS;
+    };
     for (const { column, value } of clauses) {
       const key = hintKey(column, value);
       if (hints.has(key)) continue;
-      const ids = new Set<number>();
-      for (const m of ftsMatches(column, value)!) {
-        const rows = await this.read<{ rowid: number }>(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? LIMIT ${cap + 1}`, [m.query]);
-        for (const r of rows) ids.add(r.rowid);
-        if (ids.size > cap) break;
+      // A long ASCII term (LIKE, which checks the candidates, folds ASCII case only): ask FTS5
+      // for its rarest part when the whole would be slow, then check the candidates.
+      const tri = [...new Set(trigrams(value))];
+      if (tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value)) {
+        const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
+        const sub = pickSubstring(value, await this.trigramCounts(column, tri, common), common);
+        const candidates = sub ? await matchSet(ftsMatches(column, sub)!) : null;
+        if (candidates && candidates.length <= cap) {
+          hints.set(key, { candidates, verify: true });
+          continue;
+        }
       }
-      hints.set(key, ids.size > cap ? 'dense' : [...ids]);
+      const ids = await matchSet(ftsMatches(column, value)!);
+      if (ids.length <= cap) hints.set(key, ids);
+      // Many matches: LIKE in sort order, unless the newest page of them lies far back in
+      // time (matches clustered in the past: `kwargs:"'order_id': 77"`), where the walk would
+      // read millions of rows; then FTS5 reads them all and SQLite sorts them, as without hints.
+      else if (await walkIsShort(ids)) hints.set(key, 'dense');
     }
     return sqliteDialect(hints);
+  }
+
+  /** How often each trigram occurs in the newest SAMPLE_ROWS tasks, counted up to SAMPLE_COMMON. */
+  private async trigramCounts(column: Parameters<typeof ftsMatches>[0], tri: string[], common: number): Promise<Map<string, number>> {
+    const params: unknown[] = [];
+    const terms = tri.map((t) =>
+      ftsMatches(column, t)!
+        .map(({ table, query }) => {
+          params.push(query);
+          return `(SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE ${table} MATCH ? AND rowid > (SELECT max(rowid) FROM tasks) - ${SAMPLE_ROWS} LIMIT ${common}))`;
+        })
+        .join(' + '),
+    );
+    const row = (await this.read<Record<string, number>>(`SELECT ${terms.map((t, i) => `${t} AS c${i}`).join(', ')}`, params))[0]!;
+    return new Map(tri.map((t, i) => [t, row[`c${i}`] ?? 0]));
   }
 
   async getTask(uuid: string): Promise<Task | null> {
