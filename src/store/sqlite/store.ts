@@ -179,21 +179,25 @@ export class SqliteStore implements Store {
     if (clauses.length === 0) return SQLITE;
     const cap = this.opts.ftsDenseMatches ?? FTS_DENSE_MATCHES;
     const hints = new Map<string, MatchHint>();
-    // Newest matches first: for the default order (newest first) they tell how far a LIKE walk
-    // of tasks_seen would go before it has a page, as rowids follow arrival order.
-    const matchSet = async (matches: { table: string; query: string }[]) => {
+    // In rowid order (FTS5's natural one; descending costs a sparse phrase 20 times more).
+    const matchSet = async (matches: { table: string; query: string }[], limit: number, desc = false) => {
       const ids = new Set<number>();
       for (const m of matches) {
-        const rows = await this.read<{ rowid: number }>(`SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ? ORDER BY rowid DESC LIMIT ${cap + 1}`, [m.query]);
+        const rows = await this.read<{ rowid: number }>(
+          `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?${desc ? ' ORDER BY rowid DESC' : ''} LIMIT ${limit}`,
+          [m.query],
+        );
         for (const r of rows) ids.add(r.rowid);
       }
-      return [...ids].sort((a, b) => b - a);
+      return [...ids];
     };
     const sort = q.sort ?? { field: 'seen_at', desc: true };
-    let top: number | null = null;
-    const walkIsShort = async (newest: number[]) => {
+    // For the default order (newest first), the newest matches tell how far a LIKE walk of
+    // tasks_seen goes before it has a page, as rowids follow arrival order.
+    const walkIsShort = async (matches: { table: string; query: string }[]) => {
       if (sort.field !== 'seen_at' || !sort.desc) return true;
-      top ??= (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+      const top = (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+      const newest = (await matchSet(matches, q.limit + 1, true)).sort((a, b) => b - a);
       return top - newest[Math.min(q.limit, newest.length - 1)]! <= FTS_WALK_ROWS;
     };
     for (const { column, value } of clauses) {
@@ -205,18 +209,19 @@ export class SqliteStore implements Store {
       if (tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value)) {
         const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
         const sub = pickSubstring(value, await this.trigramCounts(column, tri, common), common);
-        const candidates = sub ? await matchSet(ftsMatches(column, sub)!) : null;
+        const candidates = sub ? await matchSet(ftsMatches(column, sub)!, cap + 1) : null;
         if (candidates && candidates.length <= cap) {
           hints.set(key, { candidates, verify: true });
           continue;
         }
       }
-      const ids = await matchSet(ftsMatches(column, value)!);
+      const matches = ftsMatches(column, value)!;
+      const ids = await matchSet(matches, cap + 1);
       if (ids.length <= cap) hints.set(key, ids);
       // Many matches: LIKE in sort order, unless the newest page of them lies far back in
       // time (matches clustered in the past: `kwargs:"'order_id': 77"`), where the walk would
       // read millions of rows; then FTS5 reads them all and SQLite sorts them, as without hints.
-      else if (await walkIsShort(ids)) hints.set(key, 'dense');
+      else if (await walkIsShort(matches)) hints.set(key, 'dense');
     }
     return sqliteDialect(hints);
   }
