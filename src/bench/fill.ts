@@ -48,8 +48,18 @@ export function fillHistory(path: string, target: number, log: (s: string) => vo
   const total = Math.max(target, 10_000_000);
   const insert = db.prepare(fillSql(TASK_COLUMNS));
   const step = 250_000;
+  // The store's writer keeps the full-text indexes (store/sqlite/fts.ts); rows loaded here are
+  // indexed the same way, one statement per index per step, as the writer's batches are.
+  const top = db.prepare('SELECT coalesce(max(rowid), 0) FROM tasks').pluck();
+  const ftsCall = db.prepare('INSERT INTO tasks_fts_call (rowid, uuid, name, args, kwargs) SELECT rowid, uuid, name, args, kwargs FROM tasks WHERE rowid > ?');
+  const ftsOutcome = db.prepare('INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT rowid, result, exception FROM tasks WHERE rowid > ?');
   for (let i = have; i < target; i += step) {
-    insert.run({ from: i, to: Math.min(target, i + step), start: now - HISTORY_DAYS * 86400, dt: (HISTORY_DAYS * 86400) / total, scale: 0xffffffff / total, unfinishedFrom: total - 2000 });
+    db.transaction(() => {
+      const before = top.get() as number;
+      insert.run({ from: i, to: Math.min(target, i + step), start: now - HISTORY_DAYS * 86400, dt: (HISTORY_DAYS * 86400) / total, scale: 0xffffffff / total, unfinishedFrom: total - 2000 });
+      ftsCall.run(before);
+      ftsOutcome.run(before);
+    })();
     if ((i / step) % 8 === 7) log(`  filled ${i + step} tasks (${Math.round((i + step - have) / ((performance.now() - t0) / 1000))}/s)`);
   }
   const ti = performance.now();

@@ -34,7 +34,7 @@ export interface HistoryResult {
   load: number;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((res) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port;
@@ -119,7 +119,7 @@ async function measureStart(cfg: BenchConfig, db: string): Promise<{ cel: Celeri
 const PUBLISHER = fileURLToPath(new URL('./publisher.js', import.meta.url));
 
 /** Starts a background publisher (kill it to stop). */
-function background(opts: PublisherOptions): Promise<ChildProcess> {
+export function background(opts: PublisherOptions): Promise<ChildProcess> {
   const child = fork(PUBLISHER, ['--child', JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((res) => {
     child.once('message', () => {

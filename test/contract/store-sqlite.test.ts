@@ -7,6 +7,7 @@ import { buildTaskQuery } from '../../src/store/query/sql.js';
 import { parseSearch } from '../../src/store/query/search.js';
 import { SQLITE } from '../../src/store/sqlite/dialect.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { multi, taskLife } from '../fixtures/task-events.js';
 import { runStoreContract } from './store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'celeriac-contract-'));
@@ -24,7 +25,37 @@ runStoreContract('sqlite', {
   },
 });
 
+// The same contract with text searches answered through their match lists (one match) or, above
+// that, by LIKE in sort order (store.ts searchDialect), so both paths mean what FTS5 means.
+runStoreContract('sqlite, searches by match list or LIKE', {
+  async fresh(opts) {
+    last = join(dir, `store-${++n}.db`);
+    return new SqliteStore({ path: last, maxEventBytes: 1 << 20, maxFieldBytes: 65536, retention: opts?.retention, ftsDenseMatches: 1 });
+  },
+  async again() {
+    return new SqliteStore({ path: last, maxEventBytes: 1 << 20, maxFieldBytes: 65536, ftsDenseMatches: 1 });
+  },
+});
+
 describe('SQLite search uses the FTS5 index', () => {
+  it('finds a term through its rare part and checks the candidates against the whole term', async () => {
+    const store = new SqliteStore({ path: join(dir, 'substring.db'), maxEventBytes: 1 << 20, maxFieldBytes: 65536, ftsCommonTrigram: 3 });
+    await store.open();
+    const at = Math.floor(Date.now() / 1000) - 100;
+    const specs = [1, 2, 3, 4, 5].map((i) => ({ uuid: `sub-${i}`, at: at + i, kwargs: `{'customer': 'acme-100${i}'}` }));
+    // "003" of acme-1003 is rare, but these hold it without the whole term
+    specs.push({ uuid: 'sub-6', at: at + 6, kwargs: "{'customer': 'globex'}", args: '(1003,)' } as (typeof specs)[number]);
+    await store.write({ payloads: [multi(specs.flatMap((s) => taskLife(s)))], workers: [] });
+    const find = async (text: string) => (await store.queryTasks({ limit: 10, search: parseSearch(text) })).tasks.map((t) => t.uuid);
+    expect(await find('acme-1003')).toEqual(['sub-3']);
+    expect(await find('ACME-1003')).toEqual(['sub-3']);
+    expect(await find('kwargs:"acme-1003"')).toEqual(['sub-3']);
+    expect(await find('args:"acme-1003"')).toEqual([]);
+    expect(await find('"1003"')).toEqual(['sub-6', 'sub-3']);
+    expect(await find('acme-100')).toHaveLength(5);
+    await store.close();
+  });
+
   it('kept the FTS5 indexes consistent with tasks through every contract test', () => {
     expect(n).toBeGreaterThan(5);
     for (let i = 1; i <= n; i++) {

@@ -69,6 +69,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       for (const [uuid, t] of expected) expect(await store.getTask(uuid)).toEqual(t);
       const counts = await store.counts();
       expect(counts).toMatchObject({ tasks: expected.size, events: events.length });
+      const byState: Record<string, number> = {};
+      for (const t of expected.values()) byState[t.state] = (byState[t.state] ?? 0) + 1;
+      expect(counts.byState).toEqual(byState);
       const someUuid = events[0]!.uuid!;
       const timeline = await store.getTaskEvents(someUuid);
       expect(timeline.length).toBe(events.filter((e) => e.uuid === someUuid).length);
@@ -170,6 +173,8 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(stored.orphan_reason).toBe(mem.orphan_reason);
       }
       expect(ids((await store.queryTasks({ states: ['ORPHANED'], limit: 10 })).tasks)).toEqual(['orph-0', 'orph-1']);
+      // state counts follow every change of state, one event per batch
+      expect((await store.counts()).byState).toEqual({ ORPHANED: 2, SUCCESS: 4 });
       expect(await store.unfinishedTasks(100)).toEqual([]);
     });
 
@@ -292,6 +297,58 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(rest.nextCursor).toBeNull();
       });
 
+      it('pages through ties and NULLs of every sort, in both directions, without gaps or repeats', async () => {
+        store = await fresh();
+        const T = NOW - 5000;
+        const tieSpecs: TaskSpec[] = [
+          // same name, same sent time, same runtime: ties on every sort column
+          ...[1, 2, 3, 4, 5].map((i) => ({ uuid: `tie-0${i}`, name: 'tie.same', at: T, runtime: 1 })),
+          // same name and time, still running: runtime and finished NULL
+          ...[6, 7, 8].map((i) => ({ uuid: `tie-0${i}`, name: 'tie.same', at: T, outcome: 'started' as const })),
+          { uuid: 'tie-11', name: 'tie.same', at: T, outcome: 'revoked' },
+          { uuid: 'tie-12', name: 'tie.other', at: T + 1, runtime: 1 },
+        ];
+        const evs = tieSpecs.flatMap((s) => taskLife(s));
+        // only a task-started seen: no name, no received, no runtime
+        evs.push(taskEvent('task-started', 'tie-09', T + 5), taskEvent('task-started', 'tie-10', T + 5));
+        await store.write({ payloads: [multi(evs)], workers: [] });
+        const fields = ['seen_at', 'timestamp', 'received', 'started', 'finished', 'name', 'state', 'runtime'] as const;
+        for (const field of fields) {
+          for (const desc of [false, true]) {
+            const sort = { field, desc };
+            const label = `${field} ${desc ? 'desc' : 'asc'}`;
+            const all = (await store.queryTasks({ limit: 100, sort })).tasks;
+            expect(all, label).toHaveLength(12);
+            // sorted by the column, NULLs last in both directions
+            const values = all.map((t) => t[field] as string | number | null);
+            const firstNull = values.indexOf(null);
+            if (firstNull >= 0) expect(values.slice(firstNull).every((v) => v === null), label).toBe(true);
+            const set = values.filter((v) => v !== null);
+            expect(set, label).toEqual([...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1)));
+            for (const size of [1, 2, 3, 5]) {
+              const paged: string[] = [];
+              let cursor: string | undefined;
+              for (let i = 0; i < 20; i++) {
+                const page = await store.queryTasks({ limit: size, sort, cursor });
+                paged.push(...page.tasks.map((t) => t.uuid));
+                if (!page.nextCursor) break;
+                cursor = page.nextCursor;
+              }
+              expect(paged, `${label} by ${size}`).toEqual(all.map((t) => t.uuid));
+            }
+          }
+        }
+        // filters combine with the cursor of a nullable sort (the NULL block included)
+        const sort = { field: 'runtime', desc: true } as const;
+        const first = await store.queryTasks({ limit: 4, sort, names: ['tie.same'] });
+        const rest = await store.queryTasks({ limit: 100, sort, names: ['tie.same'], cursor: first.nextCursor! });
+        expect(first.tasks.map((t) => t.runtime)).toEqual([1, 1, 1, 1]);
+        expect(rest.tasks.map((t) => t.runtime)).toEqual([1, null, null, null, null]);
+        expect(rest.nextCursor).toBeNull();
+        // a cursor of one sort is refused by another whose key has another shape
+        await expect(store.queryTasks({ limit: 2, sort: { field: 'name', desc: false }, cursor: first.nextCursor! })).rejects.toThrow(/cursor/);
+      });
+
       it('lists children, unfinished tasks, task names, and several tasks by id', async () => {
         await setup();
         expect(ids(await store.getChildren('q-01', 10))).toEqual(['q-08', 'q-09']);
@@ -366,7 +423,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(r).toMatchObject({ tasksDeleted: 3, eventsDeleted: 12 });
         expect(ids((await store.queryTasks({ limit: 10 })).tasks)).toEqual(['cap-f1', 'cap-f2', 'cap-s4', 'cap-s5']);
         expect(await store.getTaskEvents('cap-s1')).toEqual([]);
-        expect((await store.counts()).events).toBe(16);
+        expect(await store.counts()).toEqual({ tasks: 4, events: 16, byState: { SUCCESS: 2, FAILURE: 2 } });
       });
 
       it('keeps everything by default', async () => {

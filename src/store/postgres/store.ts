@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildTaskQuery, encodeCursor } from '../query/sql.js';
+import { buildTaskQuery } from '../query/sql.js';
 import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { cutter, rowToTask, rowToWorker } from '../rows.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, StoredEvent, TaskLinks, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
@@ -106,12 +106,16 @@ export class PostgresStore implements Store {
   }
 
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
-    const { sql, params, sortColumn } = buildTaskQuery({ ...q, limit: q.limit + 1 }, POSTGRES);
-    const rows = await this.rows(sql, params);
+    const { parts, cursorOf } = buildTaskQuery({ ...q, limit: q.limit + 1 }, POSTGRES);
+    const rows: Record<string, unknown>[] = [];
+    for (const part of parts) {
+      if (rows.length > q.limit) break;
+      rows.push(...(await this.rows(part.sql, part.params)));
+    }
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const last = rows[rows.length - 1];
-    return { tasks: rows.map(rowToTask), nextCursor: more && last ? encodeCursor(last[sortColumn] ?? null, last.uuid as string) : null };
+    return { tasks: rows.map(rowToTask), nextCursor: more && last ? cursorOf(last) : null };
   }
 
   async getTask(uuid: string): Promise<Task | null> {

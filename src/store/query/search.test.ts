@@ -65,6 +65,9 @@ describe('buildTaskQuery', () => {
   it('round-trips cursors and rejects forged ones', () => {
     expect(decodeCursor(encodeCursor(12.5, 'abc'))).toEqual([12.5, 'abc']);
     expect(decodeCursor(encodeCursor(null, 'abc'))).toEqual([null, 'abc']);
+    expect(decodeCursor(encodeCursor('tasks.add', 1700000000.25, 42), 3)).toEqual(['tasks.add', 1700000000.25, 42]);
+    expect(() => decodeCursor(encodeCursor(12.5, 'abc'), 3)).toThrow(/cursor/);
+    expect(() => decodeCursor(encodeCursor(12.5, null))).toThrow(/cursor/);
     expect(() => decodeCursor('garbage')).toThrow(/cursor/);
     expect(() => decodeCursor(Buffer.from('{"a":1}').toString('base64url'))).toThrow(/cursor/);
   });

@@ -11,11 +11,10 @@ export interface Dialect {
   /** Case-insensitive LIKE operator. */
   ilike: string;
   /**
-   * True when the database sorts NULLs last in a descending ORDER BY on its own (SQLite: NULL
-   * is the smallest value). Then descending sorts need no `col IS NULL` term, which would keep
-   * the column's index from serving the ORDER BY.
+   * The last tie-break of every sort: a unique key of the row that each index of tasks ends
+   * in. SQLite: `rowid` (appended to every index entry); PostgreSQL: `uuid` (default).
    */
-  descNullsLast?: boolean;
+  rowKey?: string;
   /**
    * Optional: an indexed full-text condition for a text search (FTS5 / tsvector), or null to
    * fall back to substring matching.
@@ -28,17 +27,42 @@ const SORT_COLUMNS: Record<SortField, string> = {
   finished: 'finished', name: 'name', state: 'state', runtime: 'runtime',
 };
 
+/** Sort columns that are never NULL (the others are sorted with their NULLs last). */
+const NOT_NULL = new Set(['seen_at', 'timestamp', 'state']);
+
 const TEXT_COLUMNS = ['uuid', 'name', 'args', 'kwargs', 'result', 'exception'];
 
-export function encodeCursor(value: unknown, uuid: string): string {
-  return Buffer.from(JSON.stringify([value, uuid])).toString('base64url');
+/**
+ * What breaks ties after the sort column: the columns the index of that sort already carries,
+ * so the index serves the whole ORDER BY and a first page reads 50 index entries instead of
+ * sorting every row. `(seen_at, uuid)` is indexed as such; `(name, seen_at)` and
+ * `(state, seen_at)` end in seen_at; the one-column indexes (runtime, received, started,
+ * finished) carry only the row key, which SQLite appends to every index entry (the rowid).
+ */
+function tieColumns(col: string, d: Dialect): string[] {
+  const key = d.rowKey ?? 'uuid';
+  if (col === 'seen_at') return ['uuid'];
+  if (col === 'name' || col === 'state') return ['seen_at', key];
+  return [key];
 }
 
-export function decodeCursor(cursor: string): [string | number | null, string] {
+/**
+ * A cursor is the last row's sort key: the sort column's value (NULL inside the NULL block)
+ * followed by its tie-break values, as base64url JSON. Opaque to clients; only valid for the
+ * sort (and store) that gave it out.
+ */
+export function encodeCursor(...key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length = 2): (string | number | null)[] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && (v[0] === null || ['string', 'number'].includes(typeof v[0]))) {
-      return v as [string | number | null, string];
+    if (
+      Array.isArray(v) && v.length === length &&
+      v.every((x, i) => (x === null && i === 0) || typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)))
+    ) {
+      return v as (string | number | null)[];
     }
   } catch {
     // fall through
@@ -46,37 +70,93 @@ export function decodeCursor(cursor: string): [string | number | null, string] {
   throw new AppError('INVALID_CURSOR', 'cursor is not one this server gave out');
 }
 
-export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): { sql: string; params: unknown[]; sortColumn: string } {
+export interface BuiltQuery {
+  /**
+   * The statements of the page, in order: run each (it has its own LIMIT) and append its rows
+   * until the page is full. A nullable sort is two statements, the non-NULL rows and then the
+   * NULL ones, so that each can be read in index order; the second runs only if the first
+   * came back short.
+   */
+  parts: { sql: string; params: unknown[] }[];
+  /** The first statement (the only one unless the sort column is nullable). */
+  sql: string;
+  params: unknown[];
+  /** The cursor that continues after this row (a row of any part). */
+  cursorOf(row: Record<string, unknown>): string;
+}
+
+/** The column under which a row's key comes back when it is not a real column (SQLite's rowid). */
+const ROW_KEY_ALIAS = 'row_key';
+
+export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQuery {
+  const sort = q.sort ?? { field: 'seen_at', desc: true };
+  const col = SORT_COLUMNS[sort.field];
+  const dir = sort.desc ? 'DESC' : 'ASC';
+  const cmp = sort.desc ? '<' : '>';
+  const ties = tieColumns(col, d);
+  const rowKeyAliased = d.rowKey !== undefined && d.rowKey !== 'uuid';
+  const select = rowKeyAliased ? `${columns}, ${d.rowKey} AS ${ROW_KEY_ALIAS}` : columns;
+  const outName = (c: string) => (rowKeyAliased && c === d.rowKey ? ROW_KEY_ALIAS : c);
+  const nullable = !NOT_NULL.has(col);
+  const cursor = q.cursor ? decodeCursor(q.cursor, ties.length + 1) : null;
+  const cursorOf = (row: Record<string, unknown>) => encodeCursor(row[col] ?? null, ...ties.map((t) => row[outName(t)]));
+  const order = (cols: string[]) => cols.map((c) => `${c} ${dir}`).join(', ');
+  const tuple = (cols: string[]) => (cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`);
+  const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
+  const states = q.states ? [...new Set(q.states)] : [];
+
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
     return d.placeholder(params.length);
   };
-  const sort = q.sort ?? { field: 'seen_at', desc: true };
-  const col = SORT_COLUMNS[sort.field];
-  const dir = sort.desc ? 'DESC' : 'ASC';
-  const notNull = col === 'seen_at' || col === 'timestamp' || col === 'state';
-  const nullsLast = notNull || (sort.desc && d.descNullsLast) ? '' : `${col} IS NULL, `;
-  const orderBy = `ORDER BY ${nullsLast}${col} ${dir}, uuid ${dir}`;
-  const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
-  const states = q.states ? [...new Set(q.states)] : [];
-  let sql: string;
-  if (states.length > 1 && col === 'seen_at' && !q.offset) {
+  /** `(a, b, c) < (x, y, z)`: one index range in both databases. */
+  const after = (cols: string[], values: unknown[]) => `${tuple(cols)} ${cmp} ${tuple(values.map((v) => p(v)))}`;
+  const done = (parts: { sql: string; params: unknown[] }[]): BuiltQuery => ({ parts, sql: parts[0]!.sql, params: parts[0]!.params, cursorOf });
+
+  if (!nullable && states.length > 1 && col === 'seen_at' && !q.offset) {
     // Several states sorted by time: one index range per state (state, seen_at), each cut to
     // the page, then merged. A plain IN list makes SQLite sort every matching row first.
-    const parts = states.map(
-      (st) => `SELECT * FROM (SELECT ${columns} FROM tasks${where(conditions({ ...q, states: [st] }, d, p, col, sort.desc))} ${orderBy} LIMIT ${p(q.limit)})`,
-    );
-    sql = `${parts.join(' UNION ALL ')} ${orderBy} LIMIT ${p(q.limit)}`;
-  } else {
-    sql = `SELECT ${columns} FROM tasks${where(conditions(q, d, p, col, sort.desc))} ${orderBy} LIMIT ${p(q.limit)}`;
-    if (q.offset) sql += ` OFFSET ${p(q.offset)}`;
+    const orderBy = `ORDER BY ${order([col, ...ties])}`;
+    const parts = states.map((st) => {
+      const conds = conditions({ ...q, states: [st] }, d, p);
+      if (cursor) conds.push(after([col, ...ties], cursor));
+      return `SELECT * FROM (SELECT ${select} FROM tasks${where(conds)} ${orderBy} LIMIT ${p(q.limit)})`;
+    });
+    return done([{ sql: `${parts.join(' UNION ALL ')} ${orderBy} LIMIT ${p(q.limit)}`, params }]);
   }
-  return { sql, params, sortColumn: col };
+  if (!nullable) {
+    const conds = conditions(q, d, p);
+    if (cursor) conds.push(after([col, ...ties], cursor));
+    let sql = `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)}`;
+    if (q.offset) sql += ` OFFSET ${p(q.offset)}`;
+    return done([{ sql, params }]);
+  }
+  if (q.offset) {
+    // Flower-compatible paging by offset: one statement, NULLs last in both directions.
+    const conds = conditions(q, d, p);
+    if (cursor) conds.push(cursor[0] === null ? `(${col} IS NULL AND ${after(ties, cursor.slice(1))})` : `(${col} IS NULL OR ${after([col, ...ties], cursor)})`);
+    const sql = `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${col} IS NULL, ${order([col, ...ties])} LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`;
+    return done([{ sql, params }]);
+  }
+  // Nullable sort: the rows with a value (a range of the column's index; a partial index such
+  // as `(runtime) WHERE runtime IS NOT NULL` serves it too), then the NULL block.
+  const parts: { sql: string; params: unknown[] }[] = [];
+  if (!cursor || cursor[0] !== null) {
+    params.length = 0;
+    const conds = [...conditions(q, d, p), `${col} IS NOT NULL`];
+    if (cursor) conds.push(after([col, ...ties], cursor));
+    parts.push({ sql: `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)}`, params: [...params] });
+  }
+  params.length = 0;
+  const conds = [...conditions(q, d, p), `${col} IS NULL`];
+  if (cursor && cursor[0] === null) conds.push(after(ties, cursor.slice(1)));
+  parts.push({ sql: `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order(ties)} LIMIT ${p(q.limit)}`, params: [...params] });
+  return done(parts);
 }
 
-/** The WHERE terms of a task query (filters, search clauses and the cursor position). */
-function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string, col: string, desc: boolean): string[] {
+/** The WHERE terms of a task query (filters and search clauses). */
+function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string): string[] {
   const conds: string[] = [];
   const inList = (c: string, values: string[] | undefined, globbable: boolean) => {
     if (!values || values.length === 0) return;
@@ -97,16 +177,6 @@ function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string, col: st
   if (q.runtime?.max !== undefined) conds.push(`runtime <= ${p(q.runtime.max)}`);
   if (q.retriesMin !== undefined) conds.push(`retries >= ${p(q.retriesMin)}`);
   for (const c of q.search ?? []) conds.push(searchCondition(c, p, d));
-  const cmp = desc ? '<' : '>';
-  if (q.cursor) {
-    const [v, id] = decodeCursor(q.cursor);
-    if (v === null) {
-      // we are inside the NULL block (NULLs sort last in both directions here)
-      conds.push(`(${col} IS NULL AND uuid ${cmp} ${p(id)})`);
-    } else {
-      conds.push(`(${col} ${cmp} ${p(v)} OR (${col} = ${p(v)} AND uuid ${cmp} ${p(id)}) OR ${col} IS NULL)`);
-    }
-  }
   return conds;
 }
 

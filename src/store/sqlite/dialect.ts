@@ -1,26 +1,114 @@
+import { likeEscape, type SearchClause } from '../query/search.js';
 import type { Dialect } from '../query/sql.js';
+
+type TextColumn = 'text' | 'args' | 'kwargs' | 'result' | 'exception' | 'traceback';
 
 /** Which FTS5 table (migrations/sqlite/0002_fts.sql) indexes a searched column. */
 const FTS_TABLE: Record<string, string> = {
   args: 'tasks_fts_call', kwargs: 'tasks_fts_call', result: 'tasks_fts_outcome', exception: 'tasks_fts_outcome',
 };
 
+/** The FTS5 match expressions of a text search, one per table to ask, or null when it has none. */
+export function ftsMatches(column: TextColumn, value: string): { table: string; query: string }[] | null {
+  if ([...value].length < 3) return null;
+  const phrase = `"${value.replace(/"/g, '""')}"`;
+  if (column === 'text') return [{ table: 'tasks_fts_call', query: phrase }, { table: 'tasks_fts_outcome', query: phrase }];
+  const table = FTS_TABLE[column];
+  return table ? [{ table, query: `${column} : ${phrase}` }] : null;
+}
+
+/**
+ * What a search clause's full-text match set turned out to be (store.ts reads it first, up to
+ * a cap): the matching rowids when there are few, or 'dense' when there are many. `verify`:
+ * the rowids are candidates found through a part of the term (see pickSubstring), to be
+ * checked against the whole term with LIKE.
+ */
+export type MatchHint = number[] | 'dense' | { candidates: number[]; verify: true };
+
+/** The columns each FTS5 table indexes: what a bare word searches. */
+const TEXT_COLUMNS = ['uuid', 'name', 'args', 'kwargs', 'result', 'exception'];
+
+/** The trigrams of a term, as FTS5's trigram tokenizer cuts it (by character). */
+export function trigrams(value: string): string[] {
+  const chars = [...value];
+  const out: string[] = [];
+  for (let i = 0; i + 3 <= chars.length; i++) out.push(chars.slice(i, i + 3).join(''));
+  return out;
+}
+
+/**
+ * The part of a search term to ask FTS5 for, when asking for the whole term would be slow: a
+ * phrase costs FTS5 the doclists of all its trigrams, and a trigram found in nearly every row
+ * ("acm" of "acme-4242" when every task's kwargs name a customer "acme-…") makes it a scan of
+ * the index (0.3–2 s at 10 M tasks) even when the phrase matches a few rows. Given how often
+ * each trigram occurred in a sample of recent rows, returns the longest run of consecutive
+ * trigrams that are all below `common` (ties: the rarer), or null when that is the whole term
+ * or there is no such run.
+ */
+export function pickSubstring(value: string, counts: Map<string, number>, common: number): string | null {
+  const tri = trigrams(value);
+  let best: { start: number; end: number; sum: number } | null = null;
+  for (let i = 0; i < tri.length; ) {
+    if ((counts.get(tri[i]!) ?? 0) >= common) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let sum = 0;
+    while (j < tri.length && (counts.get(tri[j]!) ?? 0) < common) sum += counts.get(tri[j++]!) ?? 0;
+    const len = j - i;
+    if (!best || len > best.end - best.start || (len === best.end - best.start && sum < best.sum)) best = { start: i, end: j, sum };
+    i = j;
+  }
+  if (!best || (best.start === 0 && best.end === tri.length)) return null;
+  return [...value].slice(best.start, best.end + 2).join('');
+}
+export const hintKey = (column: string, value: string) => `${column}\u0000${value}`;
+
+/** The text-search clauses the FTS5 indexes can answer (positive, three characters or more). */
+export function ftsClauses(search: SearchClause[] | undefined): { column: TextColumn; value: string }[] {
+  const out: { column: TextColumn; value: string }[] = [];
+  for (const c of search ?? []) {
+    if (c.op !== 'contains' || c.negate) continue;
+    const column = c.field as TextColumn;
+    if (ftsMatches(column, c.values[0]!)) out.push({ column, value: c.values[0]! });
+  }
+  return out;
+}
+
 /**
  * SQLite: `?` placeholders, LIKE (ASCII case-insensitive), and text search through the FTS5
  * trigram indexes. A trigram phrase query matches exactly the rows containing the term as a
  * substring, case-insensitively, the same as LIKE '%term%'. Terms shorter than three
  * characters have no trigram: they fall back to LIKE (a scan). Tracebacks are not indexed.
+ *
+ * With hints (see sqliteDialect), a clause whose match set is known to be small is given as
+ * its list of rowids (read once, sorted with the page), and one whose match set is large falls
+ * back to LIKE on the row: the page then walks the sort's index and stops after 50 hits, which
+ * come early when matches are dense, instead of reading and sorting every match.
  */
-export const SQLITE: Dialect = {
-  placeholder: () => '?',
-  ilike: 'LIKE',
-  descNullsLast: true,
-  fullText(column, value, param) {
-    if ([...value].length < 3) return null;
-    const phrase = `"${value.replace(/"/g, '""')}"`;
-    const match = (table: string, q: string) => `tasks.rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ${param(q)})`;
-    if (column === 'text') return `(${match('tasks_fts_call', phrase)} OR ${match('tasks_fts_outcome', phrase)})`;
-    const table = FTS_TABLE[column];
-    return table ? match(table, `${column} : ${phrase}`) : null;
-  },
-};
+export function sqliteDialect(hints?: Map<string, MatchHint>): Dialect {
+  return {
+    placeholder: () => '?',
+    ilike: 'LIKE',
+    rowKey: 'rowid',
+    fullText(column, value, param) {
+      const matches = ftsMatches(column, value);
+      if (!matches) return null;
+      const hint = hints?.get(hintKey(column, value));
+      if (hint === 'dense') return null;
+      if (Array.isArray(hint)) return `tasks.rowid IN (SELECT value FROM json_each(${param(JSON.stringify(hint))}))`;
+      if (hint) {
+        // placeholders are positional: take the parameters in the order they appear
+        const list = `tasks.rowid IN (SELECT value FROM json_each(${param(JSON.stringify(hint.candidates))}))`;
+        const pat = `%${likeEscape(value)}%`;
+        const cols = column === 'text' ? TEXT_COLUMNS : [column];
+        return `(${list} AND (${cols.map((c) => `${c} LIKE ${param(pat)} ESCAPE '\\'`).join(' OR ')}))`;
+      }
+      const one = ({ table, query }: { table: string; query: string }) => `tasks.rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ${param(query)})`;
+      return matches.length === 1 ? one(matches[0]!) : `(${matches.map(one).join(' OR ')})`;
+    },
+  };
+}
+
+export const SQLITE: Dialect = sqliteDialect();

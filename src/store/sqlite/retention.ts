@@ -13,16 +13,21 @@ export function runSqliteRetention(db: Database.Database, policy: RetentionPolic
   // Events are found through their task's id (task_events_key), so they go before the task.
   const deleteEvents = db.prepare('DELETE FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ?');
   const deleteTask = db.prepare(`DELETE FROM tasks WHERE uuid = ? RETURNING ${FTS_COLUMNS}`).raw();
+  // the stored-event counter of migrations/sqlite/0070_counts.sql (tasks count by trigger)
+  const uncount = db.prepare('UPDATE event_count SET n = n - ?');
   const chunk = (select: Database.Statement, params: unknown[]): number => {
     const del = db.transaction(() => {
       const uuids = select.pluck().all(...params) as string[];
       const fts = ftsBatch();
+      let events = 0;
       for (const u of uuids) {
-        result.eventsDeleted += deleteEvents.run(u, u).changes;
+        events += deleteEvents.run(u, u).changes;
         const gone = deleteTask.get(u) as TextRow | undefined;
         if (gone) fts.deleted(gone);
       }
       fts.apply();
+      if (events > 0) uncount.run(events);
+      result.eventsDeleted += events;
       result.tasksDeleted += uuids.length;
       return uuids.length;
     });
@@ -38,7 +43,7 @@ export function runSqliteRetention(db: Database.Database, policy: RetentionPolic
     while (chunk(sel, [cut.failure]) === RETENTION_CHUNK);
   }
   if (policy.maxTasksPerState > 0) {
-    const states = db.prepare('SELECT state, count(*) AS n FROM tasks GROUP BY state').all() as { state: string; n: number }[];
+    const states = db.prepare('SELECT state, n FROM task_counts WHERE n > 0').all() as { state: string; n: number }[];
     const sel = db.prepare('SELECT uuid FROM tasks WHERE state = ? ORDER BY seen_at, uuid LIMIT ?');
     for (const { state, n } of states) {
       let excess = n - policy.maxTasksPerState;

@@ -30,6 +30,8 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const selectTask = db.prepare(SELECT_TASK_TEXT).raw();
   const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
   const ftsBatch = ftsWriter(db);
+  // the stored-event counter of migrations/sqlite/0070_counts.sql
+  const countEvents = db.prepare('UPDATE event_count SET n = n + ?');
   let nextId = 1;
   const cut = cutter(init.maxFieldBytes);
 
@@ -66,6 +68,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
     }
     for (const w of workers) upsertWorker.run(workerParams(w));
     fts.apply();
+    if (fresh.length > 0) countEvents.run(fresh.length);
     return { inserted: fresh.length, duplicates };
   });
 
