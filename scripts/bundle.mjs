@@ -7,7 +7,7 @@
 // the dashboard (dist/web), package.json and the thread files resolve exactly as before.
 // better-sqlite3 (a native addon) stays an ordinary package import.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,29 +43,37 @@ const BANNER = [
   "const __dirname = __celeriacPath(new URL('.', import.meta.url));",
 ].join('\n');
 
-const entries = [
-  ['src/cli.ts', 'dist/cli.js'],
-  ['src/store/sqlite/writer-thread.ts', 'dist/store/sqlite/writer-thread.js'],
-  ['src/store/sqlite/reader-thread.ts', 'dist/store/sqlite/reader-thread.js'],
-];
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  external: ['better-sqlite3', 'pg-native'],
+  banner: { js: BANNER },
+};
 
-await Promise.all(
-  entries.map(([entry, out]) => {
-    const outfile = join(root, out);
-    return build({
-      entryPoints: [join(root, entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: true,
-      legalComments: 'none',
-      logLevel: 'warning',
-      external: ['better-sqlite3', 'pg-native'],
-      banner: { js: BANNER },
-      plugins: [tscLayout(outfile)],
-      metafile: true,
-    });
-  }),
-);
+// The CLI: dist/cli.js plus chunks beside it for what is imported dynamically and only when used
+// (pg and the PostgreSQL store, amqplib). Every output of this build sits in dist/, so one
+// import.meta.url rewrite is right for all of them. Chunks of an earlier build are removed first.
+for (const f of await readdir(dist).catch(() => [])) {
+  if (/^cli-chunk-.*\.js(\.map)?$/.test(f)) await rm(join(dist, f));
+}
+const cli = build({
+  ...common,
+  entryPoints: { cli: join(src, 'cli.ts') },
+  outdir: dist,
+  splitting: true,
+  chunkNames: 'cli-chunk-[hash]',
+  plugins: [tscLayout(join(dist, 'cli.js'))],
+});
+
+// The SQLite store's threads, one file each where tsc put them (src/store/sqlite/thread.ts).
+const threads = ['writer-thread', 'reader-thread'].map((name) => {
+  const outfile = join(dist, 'store', 'sqlite', `${name}.js`);
+  return build({ ...common, entryPoints: [join(src, 'store', 'sqlite', `${name}.ts`)], outfile, plugins: [tscLayout(outfile)] });
+});
+
+await Promise.all([cli, ...threads]);

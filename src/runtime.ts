@@ -37,7 +37,7 @@ export interface Runtime {
  * subscription → HTTP. Stopping goes the other way and flushes every accepted event first.
  */
 export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const store = createStore(config, (err) => log.error({ err: describeError(err) }, 'store background task failed (partition upkeep or retention)'));
+  const store = await createStore(config, (err) => log.error({ err: describeError(err) }, 'store background task failed (partition upkeep or retention)'));
   await store.open();
   const state = new LiveState({ finishedCacheSize: config.finishedCacheSize, cut: cutter(config.maxFieldBytes) });
   state.seedWorkers(await store.listWorkers());

@@ -1,8 +1,9 @@
 /**
  * Restart-to-serving alone: `node dist/bench/startup.js [--runs 9] [--tasks 100000] [--db FILE]
- * [--cpu-prof DIR] [--broker URL] [--cli path/to/cli.js]`. Fills a SQLite store (kept when --db is given), then starts the
+ * [--cpu-prof DIR] [--broker URL] [--cli path/to/cli.js …]`. Fills a SQLite store (kept when --db is given), then starts the
  * built CLI on it `runs` times and reports spawn → "serving" line and spawn → first HTTP 200 from
- * /readyz (median, min, max) with the load average. Start-up time does not depend on the store's
+ * /readyz (median, min, max), the process's CPU time (all threads) at that point, and the load
+ * average. With several --cli, they are started in turn. Start-up time does not depend on the store's
  * size (docs/PERFORMANCE.md, Restart), so a small store is enough.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fillHistory } from './fill.js';
 import { measureStart } from './history.js';
-import { loadAvg, percentile } from './proc.js';
+import { loadAvg, percentile, procSample } from './proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +21,7 @@ const { values } = parseArgs({
     db: { type: 'string' },
     broker: { type: 'string', default: 'redis://127.0.0.1:6379/15' },
     'cpu-prof': { type: 'string' },
-    cli: { type: 'string' },
+    cli: { type: 'string', multiple: true },
   },
 });
 
@@ -33,21 +34,31 @@ try {
   log(`store: ${fill.tasks.toLocaleString('en')} tasks (${fill.added} added)`);
   const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
   const runs = Number(values.runs);
-  const serving: number[] = [];
-  const ready: number[] = [];
+  // Several --cli builds are started in turn (A B A B …), so a change in machine load hits all alike.
+  const clis = values.cli?.length ? values.cli : [undefined];
+  const serving = clis.map(() => [] as number[]);
+  const ready = clis.map(() => [] as number[]);
+  const cpu = clis.map(() => [] as number[]);
   const loadStart = loadAvg();
   for (let i = 0; i < runs; i++) {
-    const s = await measureStart({ redisUrl: values.broker!, celeriacArgs: [] }, db, nodeArgs, values.cli);
-    await s.cel.stop();
-    serving.push(s.servingMs);
-    ready.push(s.readyMs);
-    log(`  run ${i + 1}: serving ${Math.round(s.servingMs)} ms, /readyz 200 ${Math.round(s.readyMs)} ms (load ${loadAvg()})`);
+    for (const [k, cli] of clis.entries()) {
+      const s = await measureStart({ redisUrl: values.broker!, celeriacArgs: [] }, db, nodeArgs, cli);
+      const cpuMs = (procSample(s.cel.pid)?.cpuS ?? Number.NaN) * 1000;
+      await s.cel.stop();
+      cpu[k]!.push(cpuMs);
+      serving[k]!.push(s.servingMs);
+      ready[k]!.push(s.readyMs);
+      log(`  run ${i + 1}${cli ? ` ${cli}` : ''}: serving ${Math.round(s.servingMs)} ms, /readyz 200 ${Math.round(s.readyMs)} ms, CPU ${Math.round(cpuMs)} ms (load ${loadAvg()})`);
+    }
   }
   const fmt = (xs: number[]) => {
     const sorted = [...xs].sort((a, b) => a - b);
     return `median ${Math.round(percentile(sorted, 50))} ms, min ${Math.round(sorted[0]!)}, max ${Math.round(sorted[sorted.length - 1]!)}`;
   };
-  process.stdout.write(`spawn → first 200 /readyz: ${fmt(ready)}\nspawn → serving line:      ${fmt(serving)}\nruns ${runs}, load ${loadStart} → ${loadAvg()}\n`);
+  for (const [k, cli] of clis.entries()) {
+    process.stdout.write(`${cli ?? 'dist/cli.js'}\n  spawn → first 200 /readyz: ${fmt(ready[k]!)}\n  spawn → serving line:      ${fmt(serving[k]!)}\n  CPU time until ready:      ${fmt(cpu[k]!)}\n`);
+  }
+  process.stdout.write(`runs ${runs} each, load ${loadStart} → ${loadAvg()}\n`);
 } finally {
   if (!values.db) rmSync(tmp, { recursive: true, force: true });
 }
