@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { helpText, parseConfig } from './config/config.js';
-import { startRuntime } from './runtime.js';
 import { describeError, isAppError } from './shared/errors.js';
-import { createLogger } from './shared/log.js';
+import { createLogger, storeErrorLogger } from './shared/log.js';
+import { openStore } from './store/index.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,9 +34,14 @@ async function main(): Promise<void> {
   }
   const config = parsed.config!;
   const log = createLogger(config.logLevel);
+  // The store opens (SQLite: migration check, writer and reader threads booting on another core)
+  // while the rest of Celeriac (HTTP, broker, control plane: its own bundle chunk) is loaded.
+  const store = openStore(config, storeErrorLogger(log));
+  store.catch(() => undefined); // handled where startRuntime awaits it
   let runtime;
   try {
-    runtime = await startRuntime(config, log);
+    const { startRuntime } = await import('./runtime.js');
+    runtime = await startRuntime(config, log, { store });
   } catch (err) {
     die(err);
   }

@@ -28,3 +28,10 @@ export async function createStore(config: Config, onBackgroundError?: (err: unkn
   }
   return new SqliteStore({ path: config.db, ...common });
 }
+
+/** createStore + open: a store ready to read and write (migrated, SQLite threads started). */
+export async function openStore(config: Config, onBackgroundError?: (err: unknown) => void): Promise<Store> {
+  const store = await createStore(config, onBackgroundError);
+  await store.open();
+  return store;
+}
