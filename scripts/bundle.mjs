@@ -16,6 +16,7 @@
 // evaluates those modules only when the import() runs.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import process from 'node:process';
@@ -45,6 +46,35 @@ function tscLayout(outfile, base) {
   };
 }
 
+/**
+ * `__dirname` / `__filename` in a dependency: its own directory and file, found at run time from
+ * the package's location (`require.resolve('<name>/package.json')`), as if it were not bundled.
+ * Only for packages installed at the top of node_modules without an `exports` map (the ones that
+ * read them: ioredis for its error-stack filter and CLIENT SETINFO version, pino/thread-stream for
+ * transports); anything else would see the bundle's own (CommonJS: dist/; the threads: none).
+ */
+const dependencyPaths = {
+  name: 'dependency-dirname',
+  setup(b) {
+    const modulesDir = realpathSync(join(root, 'node_modules'));
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
+      const rel = relative(modulesDir, args.path).split(sep);
+      const nameParts = rel[0]?.startsWith('@') ? 2 : 1;
+      if (rel[0] === '..' || rel.slice(0, -1).includes('node_modules') || rel.length <= nameParts) return undefined;
+      const name = rel.slice(0, nameParts).join('/');
+      const pkg = JSON.parse(await readFile(join(modulesDir, name, 'package.json'), 'utf8'));
+      if (pkg.exports) return undefined;
+      const inPkg = rel.slice(nameParts).join('/');
+      // (the path is not a literal, so esbuild leaves require.resolve to run time)
+      const pkgDir = `require('node:path').dirname(require.resolve([${JSON.stringify(name)}, 'package.json'].join('/')))`;
+      const file = `require('node:path').join(${pkgDir}, ${JSON.stringify(inPkg)})`;
+      return { contents: `var __filename = ${file}, __dirname = require('node:path').dirname(__filename);\n${text}`, loader: 'js' };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -68,7 +98,7 @@ const cli = build({
   entryPoints: [join(src, 'cli.ts')],
   outfile: cliOut,
   format: 'cjs',
-  plugins: [tscLayout(cliOut, "require('node:url').pathToFileURL(__filename).href")],
+  plugins: [tscLayout(cliOut, "require('node:url').pathToFileURL(__filename).href"), dependencyPaths],
 });
 
 // The SQLite store's threads, one file each where tsc put them (src/store/sqlite/thread.ts).
