@@ -34,8 +34,9 @@ async function main(): Promise<void> {
   }
   const config = parsed.config!;
   const log = createLogger(config.logLevel);
-  // The store opens (SQLite: migration check, writer and reader threads booting on another core)
-  // while the rest of Celeriac (HTTP, broker, control plane: its own bundle chunk) is loaded.
+  // The store opens (SQLite: migration check, the writer thread booting on the other core) while
+  // the rest of Celeriac (HTTP, broker, control plane) is loaded: runtime.ts is imported only now,
+  // and the bundle evaluates it only then (docs/ARCHITECTURE.md, Build).
   const store = openStore(config, storeErrorLogger(log));
   store.catch(() => undefined); // handled where startRuntime awaits it
   let runtime;
