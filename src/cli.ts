@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { helpText, parseConfig } from './config/config.js';
-import { startRuntime } from './runtime.js';
 import { describeError, isAppError } from './shared/errors.js';
-import { createLogger } from './shared/log.js';
+import { createLogger, storeErrorLogger } from './shared/log.js';
+import { openStore } from './store/index.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,9 +34,15 @@ async function main(): Promise<void> {
   }
   const config = parsed.config!;
   const log = createLogger(config.logLevel);
+  // The store opens (SQLite: migration check, the writer thread booting on the other core) while
+  // the rest of Celeriac (HTTP, broker, control plane) is loaded: runtime.ts is imported only now,
+  // and the bundle evaluates it only then (docs/ARCHITECTURE.md, Build).
+  const store = openStore(config, storeErrorLogger(log));
+  store.catch(() => undefined); // handled where startRuntime awaits it
   let runtime;
   try {
-    runtime = await startRuntime(config, log);
+    const { startRuntime } = await import('./runtime.js');
+    runtime = await startRuntime(config, log, { store });
   } catch (err) {
     die(err);
   }

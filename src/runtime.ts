@@ -12,9 +12,9 @@ import { PidboxTaskSource } from './reconcile/pidbox-task-source.js';
 import { createHealthServices } from './reconcile/setup.js';
 import { LiveState } from './state/live.js';
 import { cutter } from './store/rows.js';
-import { createStore } from './store/index.js';
+import { openStore } from './store/index.js';
 import type { Store } from './store/types.js';
-import { describeError } from './shared/errors.js';
+import { storeErrorLogger } from './shared/log.js';
 
 /** Tasks loaded back into the live model at start-up, at most (newest unfinished first). */
 const SEED_LIMIT = 50000;
@@ -35,10 +35,11 @@ export interface Runtime {
 /**
  * Starts everything in order: store (migrated) → live model seeded from it → broker
  * subscription → HTTP. Stopping goes the other way and flushes every accepted event first.
+ * `opts.store` is a store already being opened (openStore), which the CLI starts before it loads
+ * this module so that the SQLite threads boot while the rest of Celeriac is loaded.
  */
-export async function startRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const store = createStore(config, (err) => log.error({ err: describeError(err) }, 'store background task failed (partition upkeep or retention)'));
-  await store.open();
+export async function startRuntime(config: Config, log: Logger, opts: { store?: Promise<Store> } = {}): Promise<Runtime> {
+  const store = await (opts.store ?? openStore(config, storeErrorLogger(log)));
   const state = new LiveState({ finishedCacheSize: config.finishedCacheSize, cut: cutter(config.maxFieldBytes) });
   state.seedWorkers(await store.listWorkers());
   state.seed(await store.unfinishedTasks(SEED_LIMIT));

@@ -92,7 +92,8 @@ export async function runQueries(url: string, repeats: number, capMs = 15000): P
   return out;
 }
 
-async function measureStart(cfg: BenchConfig, db: string): Promise<{ cel: CeleriacChild; servingMs: number; readyMs: number }> {
+/** Spawns the CLI on `db` and times spawn → "serving" line and spawn → first HTTP 200 from /readyz. */
+export async function measureStart(cfg: Pick<BenchConfig, 'redisUrl' | 'celeriacArgs'>, db: string, nodeArgs: string[] = [], cli?: string): Promise<{ cel: CeleriacChild; servingMs: number; readyMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
   let readyMs = 0;
@@ -111,7 +112,7 @@ async function measureStart(cfg: BenchConfig, db: string): Promise<{ cel: Celeri
       await sleep(5);
     }
   })();
-  const cel = await startCeleriac(['--broker', cfg.redisUrl, '--db', db, '--port', String(port), ...cfg.celeriacArgs]);
+  const cel = await startCeleriac(['--broker', cfg.redisUrl, '--db', db, '--port', String(port), ...cfg.celeriacArgs], { nodeArgs, cli });
   await poll;
   return { cel, servingMs: cel.servingMs, readyMs };
 }

@@ -35,9 +35,9 @@ export interface CeleriacChild {
 }
 
 /** Starts the built CLI as a child process; resolves when it prints its "serving" line. */
-export async function startCeleriac(args: string[], opts: { nodeArgs?: string[]; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CeleriacChild> {
+export async function startCeleriac(args: string[], opts: { nodeArgs?: string[]; timeoutMs?: number; onSpawn?: (pid: number) => void; cli?: string } = {}): Promise<CeleriacChild> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...(args.includes('--port') ? [] : ['--port', '0']), '--log-level', 'warn', ...args], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? CLI, ...(args.includes('--port') ? [] : ['--port', '0']), '--log-level', 'warn', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,5 @@
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type Message } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
+import { loadAmqplib } from './amqplib.js';
 import type { Logger } from 'pino';
 import { maskUrl } from '../config/config.js';
 import { safeHeaders } from './amqp-fields.js';
@@ -173,6 +174,7 @@ export class RabbitBroker implements BrokerAdapter {
 
   private async openSession(): Promise<void> {
     const { connect, socket } = this.target;
+    const amqp = await loadAmqplib();
     const conn = await amqp.connect(connect, {
       ...socket,
       clientProperties: { connection_name: this.opts.connectionName ?? `celeriac ${this.queue}` },

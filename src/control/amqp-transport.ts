@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { loadAmqplib } from '../broker/amqplib.js';
 import type { Logger } from 'pino';
 import type { PidboxMessage } from '../broker/types.js';
 import { AppError, describeError } from '../shared/errors.js';
@@ -70,6 +71,7 @@ export class AmqpControlTransport implements ControlTransport {
   private async open(): Promise<Conn> {
     let model: ChannelModel;
     try {
+      const amqp = await loadAmqplib();
       model = await amqp.connect(this.opts.url, {
         heartbeat: this.opts.heartbeat ?? 60,
         timeout: 5000,

@@ -1,5 +1,4 @@
 import type { Config } from '../config/config.js';
-import { PostgresStore } from './postgres/store.js';
 import type { RetentionPolicy } from './retention.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { Store } from './types.js';
@@ -17,9 +16,22 @@ export function retentionPolicy(config: Config): RetentionPolicy {
   };
 }
 
-/** Picks the store for `--db`: a postgres:// URL or a SQLite file path. */
-export function createStore(config: Config, onBackgroundError?: (err: unknown) => void): Store {
+/**
+ * Picks the store for `--db`: a postgres:// URL or a SQLite file path. The PostgreSQL store and pg
+ * are loaded only when used (start-up time on SQLite; docs/PERFORMANCE.md, Restart).
+ */
+export async function createStore(config: Config, onBackgroundError?: (err: unknown) => void): Promise<Store> {
   const common = { maxEventBytes: config.maxEventBytes, maxFieldBytes: config.maxFieldBytes, retention: retentionPolicy(config), onBackgroundError };
-  if (/^postgres(ql)?:\/\//.test(config.db)) return new PostgresStore({ url: config.db, ...common });
+  if (/^postgres(ql)?:\/\//.test(config.db)) {
+    const { PostgresStore } = await import('./postgres/store.js');
+    return new PostgresStore({ url: config.db, ...common });
+  }
   return new SqliteStore({ path: config.db, ...common });
+}
+
+/** createStore + open: a store ready to read and write (migrated, SQLite threads started). */
+export async function openStore(config: Config, onBackgroundError?: (err: unknown) => void): Promise<Store> {
+  const store = await createStore(config, onBackgroundError);
+  await store.open();
+  return store;
 }
