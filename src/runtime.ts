@@ -56,7 +56,10 @@ export async function startRuntime(config: Config, log: Logger, opts: { store?: 
     {
       maxEventBytes: config.maxEventBytes,
       flushIntervalMs: config.flushInterval,
-      batchSize: config.batchSize,
+      // A RabbitMQ consumer gets at most --prefetch unacknowledged messages, and they are acked
+      // only once stored: a batch must be written before it holds the whole window, or
+      // delivery stops until the next timed flush (which capped ingest near prefetch / 0.1 s).
+      batchSize: /^amqps?:/.test(config.broker) ? Math.max(1, Math.min(config.batchSize, Math.floor(config.prefetch / 2))) : config.batchSize,
       maxPendingMessages: config.maxPendingEvents,
       maxPendingChars: config.maxPendingMb * 1024 * 1024,
     },

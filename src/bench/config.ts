@@ -6,7 +6,9 @@ import { cpus } from 'node:os';
  *
  *   BENCH_QUICK=1            short steps (15 s) and a 1 M history instead of 10 M
  *   BENCH_SCENARIOS          comma list of ingest,ingest-multi,rabbit,pg,history,live (default all)
- *   BENCH_STEPS              ingest rates to try, in events/s (default 20000,35000,50000,70000,100000)
+ *   BENCH_STEPS              Redis ingest rates to try, in events/s (default 20000,30000,40000,50000,70000)
+ *   BENCH_RABBIT_STEPS, BENCH_PG_STEPS  the same for RabbitMQ (20000,28000,35000) and PostgreSQL
+ *                            (10000,20000,35000); BENCH_RABBIT_MULTI=1 adds batched RabbitMQ steps
  *   BENCH_INGEST_SECONDS     seconds of a sustained (confirming) step (default 60; 15 when quick)
  *   BENCH_PROBE_SECONDS      seconds of a probe step while searching for the limit (default 10; 5 when
  *                            quick; 0 = no probes, every step full length)
@@ -57,7 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return {
     quick,
     scenarios: new Set(list(vals.scenarios, ALL.join(','))),
-    steps: list(vals.steps, '20000,35000,50000,70000,100000').map(Number),
+    steps: list(vals.steps, '20000,30000,40000,50000,70000').map(Number),
     ingestSeconds: Number(vals.ingest_seconds ?? (quick ? 15 : 60)),
     probeSeconds: Number(vals.probe_seconds ?? (quick ? 5 : 10)),
     historyTasks: Number(vals.history_tasks ?? (quick ? 1_000_000 : 10_000_000)),

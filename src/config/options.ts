@@ -157,7 +157,7 @@ export const OPTIONS = {
     min: 0,
   },
   'retention-interval': { kind: 'number', default: 300, help: 'Seconds between retention runs', min: 1 },
-  prefetch: { kind: 'int', default: 2000, help: 'RabbitMQ: unacknowledged event messages at most', min: 1 },
+  prefetch: { kind: 'int', default: 10000, help: 'RabbitMQ: unacknowledged event messages at most', min: 1 },
   'worker-lost-after': {
     kind: 'number',
     default: 3,
