@@ -1,12 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchConfig } from './config.js';
 import { fillHistory, NAMES, WORKERS } from './fill.js';
 import { loadAvg, percentile, procSample, sleep, startCeleriac, type CeleriacChild } from './proc.js';
-import type { PublisherOptions } from './publisher.js';
+import { forkPublisher, type PublisherChild, type PublisherOptions } from './publisher.js';
 
 export interface QueryStat {
   name: string;
@@ -117,17 +115,11 @@ export async function measureStart(cfg: Pick<BenchConfig, 'redisUrl' | 'celeriac
   return { cel, servingMs: cel.servingMs, readyMs };
 }
 
-const PUBLISHER = fileURLToPath(new URL('./publisher.js', import.meta.url));
-
 /** Starts a background publisher (kill it to stop). */
-export function background(opts: PublisherOptions): Promise<ChildProcess> {
-  const child = fork(PUBLISHER, ['--child', JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((res) => {
-    child.once('message', () => {
-      child.send({ start: true });
-      res(child);
-    });
-  });
+export async function background(opts: PublisherOptions): Promise<PublisherChild> {
+  const pub = await forkPublisher(opts);
+  void pub.run().catch(() => undefined); // ends when killed
+  return pub;
 }
 
 export async function historyScenario(cfg: BenchConfig, log: (s: string) => void): Promise<HistoryResult[]> {
@@ -173,7 +165,7 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
         try {
           res.queriesIngesting = await runQueries(c.url, cfg.queryRepeats);
         } finally {
-          pub.kill('SIGKILL');
+          pub.kill();
         }
         res.ingestRateDuringQueries = cfg.liveRate;
         log(`  queries while ingesting ${cfg.liveRate}/s took ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,10 +1,8 @@
-import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchConfig } from './config.js';
 import { getJson, loadAvg, procSample, scrape, sleep, startCeleriac, type CeleriacChild } from './proc.js';
-import type { PublisherOptions, PublishResult } from './publisher.js';
+import { forkPublisher, type PublishResult } from './publisher.js';
 
 export interface IngestStep {
   broker: string;
@@ -39,7 +37,6 @@ export interface IngestStep {
   note?: string;
 }
 
-const PUBLISHER = fileURLToPath(new URL('./publisher.js', import.meta.url));
 
 function redisPid(): number | null {
   for (const d of readdirSync('/proc')) {
@@ -58,28 +55,6 @@ function machineCpu(): { busy: number; total: number } {
   const idle = f[3]! + f[4]!;
   const total = f.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
-}
-
-function startPublisher(opts: PublisherOptions): Promise<{ pid: number; run: () => Promise<PublishResult> }> {
-  const child = fork(PUBLISHER, ['--child', JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((res, rej) => {
-    child.once('error', rej);
-    child.once('message', (m: { ready?: boolean }) => {
-      if (!m.ready) return rej(new Error('publisher did not start'));
-      res({
-        pid: child.pid!,
-        run: () =>
-          new Promise<PublishResult>((done, fail) => {
-            child.on('message', (msg: { done?: PublishResult; error?: string }) => {
-              if (msg.done) done(msg.done);
-              if (msg.error) fail(new Error(msg.error));
-            });
-            child.once('exit', (code) => code !== 0 && fail(new Error(`publisher exited ${code}`)));
-            child.send({ start: true });
-          }),
-      });
-    });
-  });
 }
 
 /** Where a step sends events and stores them (default: Redis + a fresh SQLite file). */
@@ -121,7 +96,7 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
   const n = tg.broker === 'rabbitmq' ? Math.max(1, Number(process.env.BENCH_PUBLISHERS ?? 2)) : 1;
   const pubs = await Promise.all(
     Array.from({ length: n }, (_, k) =>
-      startPublisher({
+      forkPublisher({
         transport: tg.broker === 'rabbitmq' ? tg.brokerUrl : 'redis',
         host: u.hostname, port: Number(u.port || 6379), db: Number(u.pathname.slice(1) || 0), rate: rate / n, durationS: seconds,
         multi: mode === 'multi24' ? 24 : 0, workers: 8, failureRatio: 0.1, hostPrefix: `bench${rate}p${k}`,

@@ -1,10 +1,9 @@
-import { fork } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { BenchConfig } from './config.js';
 import { loadAvg, percentile, procSample, sleep, startCeleriac } from './proc.js';
+import { forkPublisher } from './publisher.js';
 
 export interface LiveResult {
   skipped?: string;
@@ -37,7 +36,6 @@ function* taskTimestamps(v: unknown, depth = 0): Generator<number> {
   for (const k in o) yield* taskTimestamps(o[k], depth + 1);
 }
 
-const PUBLISHER = fileURLToPath(new URL('./publisher.js', import.meta.url));
 
 export async function liveScenario(cfg: BenchConfig, log: (s: string) => void): Promise<LiveResult> {
   const base: LiveResult = { clients: cfg.liveClients, rate: cfg.liveRate, samples: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, rssMaxMb: 0, load: loadAvg() };
@@ -75,14 +73,12 @@ export async function liveScenario(cfg: BenchConfig, log: (s: string) => void): 
     for (const ws of sockets) ws.send(JSON.stringify({ type: 'subscribe', id: 'tasks', params: {} }));
     const u = new URL(cfg.redisUrl);
     const seconds = cfg.quick ? 15 : 30;
-    const child = fork(PUBLISHER, ['--child', JSON.stringify({
+    const pub = await forkPublisher({
       host: u.hostname, port: Number(u.port || 6379), db: Number(u.pathname.slice(1) || 0), rate: cfg.liveRate, durationS: seconds,
       multi: 0, workers: 8, failureRatio: 0.1, hostPrefix: 'live',
-    })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await new Promise<void>((res) => child.once('message', () => res()));
-    child.send({ start: true });
+    });
     let rssMax = 0;
-    const done = new Promise<void>((res) => child.once('exit', () => res()));
+    const done = pub.run();
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, procSample(cel.pid)?.rssMb ?? 0)), 1000);
     await done;
     await sleep(1000);

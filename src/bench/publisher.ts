@@ -5,7 +5,9 @@
  * task events per second, counting Redis' replies. Messages: parent → {start}, child →
  * {ready}, {done: PublishResult}.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { LifecycleStream, type Envelope } from './events.js';
 
 export interface PublisherOptions {
@@ -198,6 +200,44 @@ async function run(o: PublisherOptions, sink: Sink, onProgress?: (taskEvents: nu
     minSubscribers: sink.minSubscribers(),
     elapsedS, achievedRate: taskEvents / elapsedS, behindS: behindMs / 1000,
   };
+}
+
+export interface PublisherChild {
+  pid: number;
+  /** Starts publishing; resolves with the publisher's own count and achieved rate. */
+  run(): Promise<PublishResult>;
+  kill(): void;
+}
+
+/**
+ * Forks this file as the publisher process and resolves when it is ready. `script` is the
+ * built publisher (dist/bench/publisher.js); by default this very module, when it runs built.
+ */
+export function forkPublisher(opts: PublisherOptions, script = fileURLToPath(import.meta.url)): Promise<PublisherChild> {
+  const child: ChildProcess = fork(script, ['--child', JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return new Promise((res, rej) => {
+    child.once('error', rej);
+    child.once('exit', (code) => rej(new Error(`publisher exited ${code} before it was ready`)));
+    child.once('message', (m: { ready?: boolean }) => {
+      if (!m.ready) return rej(new Error('publisher did not start'));
+      res({
+        pid: child.pid!,
+        kill,
+        run: () =>
+          new Promise<PublishResult>((done, fail) => {
+            child.on('message', (msg: { done?: PublishResult; error?: string }) => {
+              if (msg.done) done(msg.done);
+              if (msg.error) fail(new Error(msg.error));
+            });
+            child.once('exit', (code) => code !== 0 && fail(new Error(`publisher exited ${code}`)));
+            child.send({ start: true });
+          }),
+      });
+    });
+  });
 }
 
 // Run as a forked child: wait for {start}, publish, report.

@@ -55,7 +55,7 @@ try {
       print(`ingesting ${cfg.liveRate}/s, load at start ${load0}`, await runQueries(cel.url, repeats));
       say(`load at end ${loadAvg()}`);
     } finally {
-      pub.kill('SIGKILL');
+      pub.kill();
     }
   }
 } finally {

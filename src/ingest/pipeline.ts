@@ -23,6 +23,8 @@ const DERIVED_PER_PAYLOAD = 500;
 
 interface Batch {
   payloads: string[];
+  /** Characters of payload text in `payloads`. */
+  chars: number;
   workers: Worker[];
   ackToken: number | null;
 }
@@ -35,7 +37,7 @@ interface Batch {
  * or maxPendingChars of text, are waiting are new messages dropped, and counted.
  */
 export class Ingestor implements EventConsumer {
-  private current: Batch = { payloads: [], workers: [], ackToken: null };
+  private current: Batch = { payloads: [], chars: 0, workers: [], ackToken: null };
   private queue: Batch[] = [];
   private pendingMessages = 0;
   private pendingChars = 0;
@@ -92,6 +94,7 @@ export class Ingestor implements EventConsumer {
       m.eventsReceived.inc(n);
       this.lastEventAt = Date.now();
       this.current.payloads.push(text);
+      this.current.chars += text.length;
       this.pendingMessages++;
       this.pendingChars += text.length;
     }
@@ -121,6 +124,7 @@ export class Ingestor implements EventConsumer {
     for (let i = 0; i < this.derived.length; i += DERIVED_PER_PAYLOAD) {
       const text = JSON.stringify(this.derived.slice(i, i + DERIVED_PER_PAYLOAD));
       c.payloads.push(text);
+      c.chars += text.length;
       this.pendingMessages++;
       this.pendingChars += text.length;
     }
@@ -131,7 +135,7 @@ export class Ingestor implements EventConsumer {
     }
     if (c.payloads.length > 0 || c.workers.length > 0 || c.ackToken !== null) {
       this.queue.push(c);
-      this.current = { payloads: [], workers: [], ackToken: null };
+      this.current = { payloads: [], chars: 0, workers: [], ackToken: null };
     }
     this.deps.metrics.pendingWrites.set(this.pendingMessages);
     this.deps.metrics.pendingBytes.set(this.pendingChars);
@@ -167,7 +171,7 @@ export class Ingestor implements EventConsumer {
         this.retryDelay = 0;
         this.queue.shift();
         this.pendingMessages -= b.payloads.length;
-        for (const p of b.payloads) this.pendingChars -= p.length;
+        this.pendingChars -= b.chars;
         if (b.ackToken !== null) this.deps.broker.ackUpTo(b.ackToken);
       }
     } finally {
@@ -193,7 +197,7 @@ export class Ingestor implements EventConsumer {
     const parts = this.queue.splice(0, i);
     const workers = new Map<string, Worker>();
     for (const b of parts) for (const w of b.workers) workers.set(w.hostname, w);
-    const merged: Batch = { payloads: parts.flatMap((b) => b.payloads), workers: [...workers.values()], ackToken: null };
+    const merged: Batch = { payloads: parts.flatMap((b) => b.payloads), chars: parts.reduce((n, b) => n + b.chars, 0), workers: [...workers.values()], ackToken: null };
     for (const b of parts) if (b.ackToken !== null) merged.ackToken = b.ackToken;
     this.queue.unshift(merged);
   }

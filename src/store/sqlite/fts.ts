@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 
 /**
  * Keeps the FTS5 trigram indexes of the tasks' text (migrations/sqlite/0002_fts.sql) in step
- * with the tasks table, written by the writer rather than by triggers (0065): every task has
+ * with the tasks table, written by the writer rather than by triggers (0050): every task has
  * one row in each index, holding the text the table holds.
  *
  * A task's text as the writer sees it: [rowid, uuid, name, args, kwargs, result, exception]
