@@ -40,7 +40,8 @@ export function fillHistory(path: string, target: number, log: (s: string) => vo
   // maintaining 12 B-trees row by row).
   const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
   for (const ix of indexes) db.exec(`DROP INDEX ${ix.name}`);
-  // Likewise the per-state count triggers (0070_counts.sql): counted once at the end instead.
+  // Tasks per state are counted once at the end (the writer keeps them since 0090; older
+  // stores had triggers, dropped here and restored after).
   const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tasks' AND name LIKE 'tasks_count_%'").all() as { name: string; sql: string }[];
   for (const tr of triggers) db.exec(`DROP TRIGGER ${tr.name}`);
   db.exec('CREATE TEMP TABLE bench_names (id INTEGER PRIMARY KEY, v TEXT); CREATE TEMP TABLE bench_workers (id INTEGER PRIMARY KEY, v TEXT)');
@@ -67,10 +68,8 @@ export function fillHistory(path: string, target: number, log: (s: string) => vo
   }
   const ti = performance.now();
   for (const ix of indexes) db.exec(ix.sql);
-  if (triggers.length > 0) {
-    db.exec('DELETE FROM task_counts; INSERT INTO task_counts (state, n) SELECT state, count(*) FROM tasks GROUP BY state');
-    for (const tr of triggers) db.exec(tr.sql);
-  }
+  db.exec('DELETE FROM task_counts; INSERT INTO task_counts (state, n) SELECT state, count(*) FROM tasks GROUP BY state');
+  for (const tr of triggers) db.exec(tr.sql);
   log(`  built ${indexes.length} indexes in ${((performance.now() - ti) / 1000).toFixed(1)} s`);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.pragma('optimize');

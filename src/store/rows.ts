@@ -82,12 +82,13 @@ const b = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
 
 /**
  * A folded task as the positional values of the SQLite upsert: its id, the columns in
- * `columns` order (TASK_COLUMNS), then 1 if the batch held the original task-sent.
+ * `columns` order (TASK_COLUMNS), then 1 if the batch held the original task-sent (left out
+ * with `insert`: the plain INSERT of a new task has no SET clause to use it).
  */
-export function taskValues(f: FoldedTask, id: number, columns: readonly string[]): unknown[] {
+export function taskValues(f: FoldedTask, id: number, columns: readonly string[], insert = false): unknown[] {
   // Read straight off the task: no object built (or spread into) per task on the hot path.
   const t = f.task as unknown as Record<string, unknown>;
-  const out = new Array<unknown>(columns.length + 2);
+  const out = new Array<unknown>(columns.length + (insert ? 1 : 2));
   out[0] = id;
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
@@ -98,7 +99,7 @@ export function taskValues(f: FoldedTask, id: number, columns: readonly string[]
     else v = t[c];
     out[i + 1] = v ?? null;
   }
-  out[columns.length + 1] = f.originalSend ? 1 : 0;
+  if (!insert) out[columns.length + 1] = f.originalSend ? 1 : 0;
   return out;
 }
 

@@ -47,8 +47,10 @@ function inspectDb(path: string): { byType: Record<string, number>; dupPairs: nu
   const db = new Database(path, { readonly: true });
   try {
     const byType: Record<string, number> = {};
-    for (const r of db.prepare('SELECT type, count(*) AS n FROM task_events GROUP BY type').all() as { type: string; n: number }[]) byType[r.type] = r.n;
-    const dupPairs = (db.prepare('SELECT count(*) AS n FROM (SELECT uuid, type FROM task_events GROUP BY uuid, type HAVING count(*) > 1)').get() as { n: number }).n;
+    // Every stored event, from the event log (one JSON array per task per write batch).
+    const events = "SELECT json_extract(e.value, '$.uuid') AS uuid, json_extract(e.value, '$.type') AS type FROM task_event_log, json_each(task_event_log.events) AS e";
+    for (const r of db.prepare(`SELECT type, count(*) AS n FROM (${events}) GROUP BY type`).all() as { type: string; n: number }[]) byType[r.type] = r.n;
+    const dupPairs = (db.prepare(`SELECT count(*) AS n FROM (SELECT uuid, type FROM (${events}) GROUP BY uuid, type HAVING count(*) > 1)`).get() as { n: number }).n;
     const tasks = (db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n;
     return { byType, dupPairs, tasks };
   } finally {

@@ -25,6 +25,8 @@ function differs(a: TextRow, b: TextRow, idx: readonly number[]): boolean {
 export interface FtsBatch {
   /** A task written in this transaction: its text before (null: it is new) and after. */
   changed(before: TextRow | null, after: TextRow): void;
+  /** A new task inserted in this transaction (its text is read back from the table). */
+  inserted(rowid: number): void;
   /** A task deleted in this transaction, with the text it had. */
   deleted(before: TextRow): void;
   /** Writes the differences to the indexes; call before the transaction commits. */
@@ -60,14 +62,15 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
   const oldOutcome = (r: TextRow) => stage.outOld.run(r[0], r[5], r[6]);
   return () => {
     let staged = 0;
+    const inserted = (rowid: unknown) => {
+      stage.callNew.run(rowid);
+      stage.outNew.run(rowid);
+      staged++;
+    };
     return {
+      inserted,
       changed(before, after) {
-        if (!before) {
-          stage.callNew.run(after[0]);
-          stage.outNew.run(after[0]);
-          staged++;
-          return;
-        }
+        if (!before) return inserted(after[0]);
         if (differs(before, after, CALL)) {
           oldCall(before);
           stage.callNew.run(after[0]);

@@ -1,31 +1,48 @@
 import type Database from 'better-sqlite3';
+import { logRange } from './event-log.js';
 import { FTS_COLUMNS, type FtsBatch, type TextRow } from './fts.js';
+import { COUNT_STATE } from './statements.js';
+import { StateCounts } from './counts.js';
 import { cutoffs, RETENTION_CHUNK, type RetentionPolicy, type RetentionResult } from '../retention.js';
 
 /**
  * One retention run on SQLite, on the writer thread (the only writer). Tasks are deleted in
  * chunks of RETENTION_CHUNK, each chunk in its own transaction together with its tasks'
- * events (by task id, through task_events_key), so writes interleave with a long backlog
- * and a task never outlives or predeceases its events.
+ * events (by task id: the event log, and task_events of older versions), so writes
+ * interleave with a long backlog and a task never outlives or predeceases its events.
  */
 export function runSqliteRetention(db: Database.Database, policy: RetentionPolicy, now: number, ftsBatch: () => FtsBatch): RetentionResult {
   const result: RetentionResult = { tasksDeleted: 0, eventsDeleted: 0, partitionsDropped: 0 };
-  // Events are found through their task's id (task_events_key), so they go before the task.
-  const deleteEvents = db.prepare('DELETE FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ?');
-  const deleteTask = db.prepare(`DELETE FROM tasks WHERE uuid = ? RETURNING ${FTS_COLUMNS}`).raw();
-  // the stored-event counter of migrations/sqlite/0070_counts.sql (tasks count by trigger)
+  // Events are found through their task's id, so they go before the task.
+  const taskId = db.prepare('SELECT id FROM tasks WHERE uuid = ?').pluck();
+  const deleteLog = db.prepare('DELETE FROM task_event_log WHERE key >= ? AND key < ? RETURNING json_array_length(events)').pluck();
+  const deleteOld = db.prepare('DELETE FROM task_events WHERE task_id = ? AND uuid = ?');
+  const deleteEvents = (uuid: string): number => {
+    const id = taskId.get(uuid) as number | null | undefined;
+    if (id === undefined || id === null) return 0;
+    let n = deleteOld.run(id, uuid).changes;
+    for (const k of deleteLog.all(...logRange(id)) as number[]) n += k;
+    return n;
+  };
+  const deleteTask = db.prepare(`DELETE FROM tasks WHERE uuid = ? RETURNING state, ${FTS_COLUMNS}`).raw();
+  // the stored-event counter of migrations/sqlite/0070_counts.sql, and tasks per state (0090)
   const uncount = db.prepare('UPDATE event_count SET n = n - ?');
+  const countState = db.prepare(COUNT_STATE);
   const chunk = (select: Database.Statement, params: unknown[]): number => {
     const del = db.transaction(() => {
       const uuids = select.pluck().all(...params) as string[];
       const fts = ftsBatch();
+      const states = new StateCounts();
       let events = 0;
       for (const u of uuids) {
-        events += deleteEvents.run(u, u).changes;
-        const gone = deleteTask.get(u) as TextRow | undefined;
-        if (gone) fts.deleted(gone);
+        events += deleteEvents(u);
+        const gone = deleteTask.get(u) as unknown[] | undefined;
+        if (!gone) continue;
+        fts.deleted(gone.slice(1) as TextRow);
+        states.add(gone[0] as string, -1);
       }
       fts.apply();
+      states.write(countState);
       if (events > 0) uncount.run(events);
       result.eventsDeleted += events;
       result.tasksDeleted += uuids.length;

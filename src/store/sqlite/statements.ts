@@ -46,7 +46,7 @@ export const orphanSet = (maxOf: (c: string) => string) =>
 /**
  * Positional parameters (faster to bind than named ones), in the order they appear: the task's
  * id, TASK_COLUMNS in order, then whether the batch held the original task-sent, which the SET
- * clause uses exactly once (rows.ts `taskValues`). Returns the task's searched text as stored
+ * clause uses exactly once (rows.ts `taskValues`). Returns the task's state and searched text as stored
  * afterwards, for the full-text index (fts.ts).
  */
 export const UPSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
@@ -54,7 +54,7 @@ VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})
 ON CONFLICT (uuid) DO UPDATE SET
   id = coalesce(tasks.id, excluded.id),
   ${taskMergeSet({ maxOf, greatest: 'max', least: 'min', originalSend: '? = 1' })}
-RETURNING ${FTS_COLUMNS}`;
+RETURNING state, ${FTS_COLUMNS}`;
 
 /**
  * The SET clause of the task upsert, shared by both stores so the merge rule is written once;
@@ -78,12 +78,25 @@ export function taskMergeSet(d: { maxOf: (c: string) => string; greatest: string
   ${['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected', 'finished'].map(maxOf).join(',\n  ')}`;
 }
 
-export const INSERT_EVENT = `INSERT OR IGNORE INTO task_events (task_id, uuid, timestamp, type, hostname, clock, data)
-VALUES (?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * A task seen for the first time (the writer looked it up in the same transaction): a plain
+ * INSERT, without the merge or RETURNING (its text for the full-text index is what it binds).
+ */
+export const INSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
+VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})`;
 
-/** The id a task's events are filed under (tasks.id, see migration 0040). */
-/** A stored task's id and its searched text (store/sqlite/fts.ts FTS_COLUMNS). */
-export const SELECT_TASK_TEXT = `SELECT id, ${FTS_COLUMNS} FROM tasks WHERE uuid = ?`;
+/** One task's events of one write batch (migrations/sqlite/0080_event_log.sql, event-log.ts). */
+export const INSERT_EVENT_LOG = 'INSERT INTO task_event_log (key, events) VALUES (?, ?)';
+/** What is stored of a task's events already: the log rows (seq, events) of a task (its first key, then event-log.ts logRange), ... */
+export const SELECT_EVENT_LOG = `SELECT key - ? AS seq, events FROM task_event_log WHERE key >= ? AND key < ?`;
+/** ... and task_events of older versions. */
+export const SELECT_OLD_EVENT_KEYS = 'SELECT timestamp, type, hostname, clock FROM task_events WHERE task_id = ?';
+
+/** A stored task's id (tasks.id, see migration 0040), state and searched text (fts.ts FTS_COLUMNS). */
+export const SELECT_TASK_TEXT = `SELECT id, state, ${FTS_COLUMNS} FROM tasks WHERE uuid = ?`;
+
+/** Adds a batch's change to the tasks of one state (migrations/sqlite/0090_counts_by_writer.sql). */
+export const COUNT_STATE = 'INSERT INTO task_counts (state, n) VALUES (?, ?) ON CONFLICT (state) DO UPDATE SET n = n + excluded.n';
 export const MAX_TASK_ROWID = 'SELECT max(rowid) FROM tasks';
 
 export const WORKER_COLUMNS = [

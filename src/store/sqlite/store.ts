@@ -11,6 +11,7 @@ import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
 import { ftsClauses, ftsMatches, hintKey, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
+import { logRange, readLogRow } from './event-log.js';
 import { configureConnection } from './pragmas.js';
 import { SqliteReader } from './reader.js';
 import { spawnThread } from './thread.js';
@@ -257,12 +258,19 @@ export class SqliteStore implements Store {
   }
 
   async getTaskEvents(uuid: string): Promise<StoredEvent[]> {
-    const rows = this.db
-      .prepare(
-        'SELECT uuid, type, timestamp, hostname, clock, data FROM task_events WHERE task_id = (SELECT id FROM tasks WHERE uuid = ?) AND uuid = ? ORDER BY timestamp, clock',
-      )
-      .all(uuid, uuid) as { uuid: string; type: string; timestamp: number; hostname: string; clock: number; data: string | null }[];
-    return rows.map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : {} }));
+    const task = this.db.prepare('SELECT id FROM tasks WHERE uuid = ?').pluck().get(uuid) as number | null | undefined;
+    if (task === undefined || task === null) return [];
+    const out: StoredEvent[] = [];
+    // The event log (0080), then what older versions stored one row per event.
+    const [from, to] = logRange(task);
+    for (const text of this.db.prepare('SELECT events FROM task_event_log WHERE key >= ? AND key < ? ORDER BY key').pluck().iterate(from, to) as IterableIterator<string>) {
+      readLogRow(text, out);
+    }
+    const old = this.db
+      .prepare('SELECT uuid, type, timestamp, hostname, clock, data FROM task_events WHERE task_id = ? AND uuid = ?')
+      .all(task, uuid) as { uuid: string; type: string; timestamp: number; hostname: string; clock: number; data: string | null }[];
+    for (const r of old) out.push({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : {} });
+    return out.sort((a, b) => a.timestamp - b.timestamp || a.clock - b.clock);
   }
 
   async getChildren(uuid: string, limit: number): Promise<Task[]> {

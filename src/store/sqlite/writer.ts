@@ -1,11 +1,17 @@
 import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
-import { cutter, decodeTaskEvents, eventRow, foldTasks, taskValues, workerParams } from '../rows.js';
+import { decodePayload, type DecodeSink } from '../../ingest/decode.js';
+import type { CeleryEvent } from '../../state/types.js';
+import { cutter, foldTasks, taskValues, workerParams } from '../rows.js';
 import type { RetentionPolicy, RetentionResult } from '../retention.js';
+import { StateCounts } from './counts.js';
+import { eventKey, LOG_ROWS_PER_TASK, logRange, splitJsonArray, storedText } from './event-log.js';
 import { ftsWriter, type TextRow } from './fts.js';
 import { configureConnection } from './pragmas.js';
 import { runSqliteRetention } from './retention.js';
-import { INSERT_EVENT, MAX_TASK_ROWID, SELECT_TASK_TEXT, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER } from './statements.js';
+import {
+  COUNT_STATE, INSERT_EVENT_LOG, INSERT_TASK, MAX_TASK_ROWID, SELECT_EVENT_LOG, SELECT_OLD_EVENT_KEYS, SELECT_TASK_TEXT, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER,
+} from './statements.js';
 
 export interface WriterInit {
   path: string;
@@ -20,61 +26,112 @@ export interface SqliteWriter {
   close(): void;
 }
 
+/** A task of the batch being written. */
+interface BatchTask {
+  id: number;
+  /** Its searched text before this batch (fts.ts TextRow), null if it is new. */
+  before: TextRow | null;
+  /** Its state before this batch (null if it is new). */
+  state: string | null;
+  /** The seq of its next event-log row. */
+  seq: number;
+  /** The stored texts of its events new in this batch, in arrival order. */
+  texts: string[];
+}
+
 /** The write path of the SQLite store (run on the writer thread; also usable in-process by the benchmark). */
 export function openWriter(init: WriterInit): SqliteWriter {
   const db = new Database(init.path);
   configureConnection(db, 32);
-  const insertEvent = db.prepare(INSERT_EVENT);
   const upsertTask = db.prepare(UPSERT_TASK).raw();
+  const insertTask = db.prepare(INSERT_TASK);
+  const insertLog = db.prepare(INSERT_EVENT_LOG);
+  const selectLog = db.prepare(SELECT_EVENT_LOG).raw();
+  const selectOldKeys = db.prepare(SELECT_OLD_EVENT_KEYS);
   const upsertWorker = db.prepare(UPSERT_WORKER);
   const selectTask = db.prepare(SELECT_TASK_TEXT).raw();
   const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
   const ftsBatch = ftsWriter(db);
-  // the stored-event counter of migrations/sqlite/0070_counts.sql
+  // the stored-event counter of migrations/sqlite/0070_counts.sql, and tasks per state (0090)
   const countEvents = db.prepare('UPDATE event_count SET n = n + ?');
+  const countState = db.prepare(COUNT_STATE);
   let nextId = 1;
   const cut = cutter(init.maxFieldBytes);
+  const decoded = new BatchDecoder(init.maxEventBytes);
+
+  /** The keys of a stored task's events (into `keys`, prefixed by its uuid); returns its next log seq. */
+  const storedKeys = (id: number, uuid: string, keys: Set<string>): number => {
+    let seq = 0;
+    for (const [s, text] of selectLog.iterate(id * LOG_ROWS_PER_TASK, ...logRange(id)) as IterableIterator<[number, string]>) {
+      if (s >= seq) seq = s + 1;
+      for (const ev of JSON.parse(text) as Record<string, unknown>[]) keys.add(uuid + eventKey(ev));
+    }
+    for (const r of selectOldKeys.iterate(id) as IterableIterator<Record<string, unknown>>) keys.add(uuid + eventKey(r));
+    return seq;
+  };
 
   const writeBatch = db.transaction((payloads: string[], workers: WorkerState[]) => {
-    const events = decodeTaskEvents(payloads, init.maxEventBytes);
+    const { events, raws } = decoded.decode(payloads);
     // Each task's id: the stored one, or the next number (new tasks get increasing ids, so the
-    // event index by task_id grows at its end).
+    // event log, keyed by task id, grows at its end).
     const top = (maxRowid.get() as number | null) ?? 0;
     if (top >= nextId) nextId = top + 1;
-    const ids = new Map<string, number>();
-    // The searched text of each stored task before this batch, for the full-text index.
-    const before = new Map<string, TextRow>();
-    for (const ev of events) {
-      const uuid = ev.uuid!;
-      if (ids.has(uuid)) continue;
-      const row = selectTask.get(uuid) as unknown[] | undefined;
-      if (row) {
-        ids.set(uuid, (row[0] as number | null) ?? nextId++);
-        before.set(uuid, row.slice(1));
-      } else ids.set(uuid, nextId++);
-    }
-    const fresh = [];
+    const tasks = new Map<string, BatchTask>();
+    // Identities of the events stored or seen in this batch, prefixed by the task's uuid.
+    const keys = new Set<string>();
+    const fresh: CeleryEvent[] = [];
     let duplicates = 0;
-    for (const ev of events) {
-      const r = eventRow(ev, cut);
-      if (insertEvent.run(ids.get(r.uuid), r.uuid, r.timestamp, r.type, r.hostname, r.clock, r.data).changes > 0) fresh.push(ev);
-      else duplicates++;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      const uuid = ev.uuid!;
+      let t = tasks.get(uuid);
+      if (!t) {
+        const row = selectTask.get(uuid) as unknown[] | undefined;
+        if (row) {
+          const id = (row[0] as number | null) ?? nextId++;
+          t = { id, state: row[1] as string, before: row.slice(2), seq: storedKeys(id, uuid, keys), texts: [] };
+        } else t = { id: nextId++, state: null, before: null, seq: 0, texts: [] };
+        tasks.set(uuid, t);
+      }
+      const key = uuid + eventKey(ev);
+      if (keys.has(key)) {
+        duplicates++;
+        continue;
+      }
+      keys.add(key);
+      t.texts.push(storedText(ev, raws[i] ?? null, init.maxFieldBytes, cut));
+      fresh.push(ev);
     }
     const fts = ftsBatch();
+    const states = new StateCounts();
     for (const f of foldTasks(fresh, cut).values()) {
       const uuid = f.task.uuid;
-      const after = upsertTask.get(taskValues(f, ids.get(uuid)!, TASK_COLUMNS)) as TextRow;
-      fts.changed(before.get(uuid) ?? null, after);
+      const t = tasks.get(uuid)!;
+      insertLog.run(t.id * LOG_ROWS_PER_TASK + t.seq, t.texts.length === 1 ? `[${t.texts[0]}]` : `[${t.texts.join(',')}]`);
+      if (t.before === null) {
+        // New: its state and text are what it binds; the index reads the text back by rowid.
+        fts.inserted(insertTask.run(taskValues(f, t.id, TASK_COLUMNS, true)).lastInsertRowid as number);
+        states.add(f.task.state, 1);
+      } else {
+        const after = upsertTask.get(taskValues(f, t.id, TASK_COLUMNS)) as unknown[];
+        fts.changed(t.before, after.slice(1));
+        if (after[0] !== t.state) {
+          states.add(t.state!, -1);
+          states.add(after[0] as string, 1);
+        }
+      }
     }
     for (const w of workers) upsertWorker.run(workerParams(w));
     fts.apply();
+    states.write(countState);
     if (fresh.length > 0) countEvents.run(fresh.length);
     return { inserted: fresh.length, duplicates };
   });
 
   return {
-    // IMMEDIATE: the batch reads (task ids) before it writes; a deferred transaction would then
-    // fail with SQLITE_BUSY when another process (a second instance) committed in between.
+    // IMMEDIATE: the batch reads (task ids, stored events) before it writes; a deferred
+    // transaction would then fail with SQLITE_BUSY when another process (a second instance)
+    // committed in between.
     write: (payloads, workers) => writeBatch.immediate(payloads, workers),
     retention: (policy, now) => runSqliteRetention(db, policy, now, ftsBatch),
     close() {
@@ -84,3 +141,60 @@ export function openWriter(init: WriterInit): SqliteWriter {
   };
 }
 
+/**
+ * Decodes a batch's payloads into task events with the text each arrived in: the payload
+ * itself for a lone event, its slice of the array for one of a `task.multi` (null when the
+ * slices cannot be matched to the events, e.g. an array with invalid elements).
+ */
+class BatchDecoder {
+  private readonly events: CeleryEvent[] = [];
+  private readonly raws: (string | null)[] = [];
+  /** Elements of the current payload seen so far (valid or not), and where its task events sit. */
+  private elements = 0;
+  private readonly positions: number[] = [];
+  private readonly sink: DecodeSink;
+
+  constructor(private readonly maxBytes: number) {
+    this.sink = {
+      event: (ev: CeleryEvent) => {
+        if (ev.type.charCodeAt(0) === 116 /* t */) {
+          this.events.push(ev);
+          this.positions.push(this.elements);
+        }
+        this.elements++;
+      },
+      // Already counted by the ingest pipeline, which ran the same decoder; for an array it
+      // is one element (decodePayload reports each bad element once, in order).
+      malformed: () => {
+        this.elements++;
+      },
+    };
+  }
+
+  decode(payloads: string[]): { events: CeleryEvent[]; raws: (string | null)[] } {
+    this.events.length = 0;
+    this.raws.length = 0;
+    for (const p of payloads) {
+      const from = this.events.length;
+      this.elements = 0;
+      this.positions.length = 0;
+      decodePayload(p, this.maxBytes, this.sink);
+      const n = this.events.length - from;
+      if (n === 0) continue;
+      const first = firstChar(p);
+      if (first === 123 /* { */) this.raws.push(p);
+      else {
+        const parts = first === 91 /* [ */ ? splitJsonArray(p) : null;
+        const whole = parts !== null && parts.length === this.elements;
+        for (let k = 0; k < n; k++) this.raws.push(whole ? parts[this.positions[k]!]! : null);
+      }
+    }
+    return { events: this.events, raws: this.raws };
+  }
+}
+
+function firstChar(s: string): number {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) <= 32) i++;
+  return s.charCodeAt(i);
+}

@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { logRange } from '../../src/store/sqlite/event-log.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { multi, single, taskLife } from '../fixtures/task-events.js';
+
+/**
+ * The SQLite event log (migrations/sqlite/0080_event_log.sql): one row per task per batch
+ * holding the events as they arrived. What the store contract does not reach: the texts kept
+ * as they came (alone, or sliced out of a task.multi array), long fields cut, and a store
+ * upgraded from the one-row-per-event table (task_events), whose rows still count for
+ * duplicates, the timeline and retention.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'celeriac-evlog-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const NOW = Math.floor(Date.now() / 1000);
+/** An event as Python's json.dumps writes it (as Celery sends it): a space after ':' and ','. */
+const py = (ev: object) => JSON.stringify(ev).replace(/":/g, '": ').replace(/,"/g, ', "');
+
+function open(name: string, maxFieldBytes = 65536) {
+  return new SqliteStore({ path: join(dir, name), maxEventBytes: 1 << 20, maxFieldBytes, retention: { successDays: 1, failureDays: 0, maxTasksPerState: 0, intervalSeconds: 3600 } });
+}
+
+describe('SQLite event log', () => {
+  it('stores each event as the text it arrived in, one row per task per batch', async () => {
+    const store = open('texts.db');
+    await store.open();
+    const [sent, received, started, succeeded] = taskLife({ uuid: 'el-1', at: NOW - 50, args: "('é ✓', [1, 2])" });
+    // task-sent alone; the worker's in task.multi arrays (Python's spacing, so a text rebuilt
+    // by JSON.stringify would differ), one with another task's event and malformed elements,
+    // which must not shift the slices.
+    const other = taskLife({ uuid: 'el-2', at: NOW - 40 })[1]!;
+    await store.write({ payloads: [py(sent!), `[${py(received!)}, {"type": 42}, ${py(other)}, 7,\n ${py(started!)}]`], workers: [] });
+    await store.write({ payloads: [`[${py(succeeded!)}]`], workers: [] });
+    const db = new Database(join(dir, 'texts.db'), { readonly: true });
+    const id = db.prepare('SELECT id FROM tasks WHERE uuid = ?').pluck().get('el-1') as number;
+    const rows = db.prepare('SELECT key - ? AS seq, events FROM task_event_log WHERE key >= ? AND key < ? ORDER BY key').all(...[id * 2 ** 20, ...logRange(id)]) as { seq: number; events: string }[];
+    db.close();
+    expect(rows.map((r) => r.seq)).toEqual([0, 1]);
+    expect(rows[0]!.events).toBe(`[${py(sent!)},${py(received!)},${py(started!)}]`);
+    expect(rows[1]!.events).toBe(`[${py(succeeded!)}]`);
+    const timeline = await store.getTaskEvents('el-1');
+    expect(timeline.map((e) => e.type)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
+    expect(timeline[1]!.data).toMatchObject({ args: "('é ✓', [1, 2])", name: 'tasks.add' });
+    expect(timeline[1]!.data).not.toHaveProperty('uuid');
+    expect(timeline[1]!.data).not.toHaveProperty('pid');
+    expect((await store.counts()).events).toBe(5);
+    await store.close();
+  });
+
+  it('cuts fields over --max-field-bytes in the stored event', async () => {
+    const store = open('cut.db', 256);
+    await store.open();
+    const evs = taskLife({ uuid: 'el-cut', at: NOW - 30, outcome: 'failure', args: `('${'a'.repeat(1000)}',)` });
+    await store.write({ payloads: [multi(evs)], workers: [] });
+    const timeline = await store.getTaskEvents('el-cut');
+    expect(timeline).toHaveLength(4);
+    expect(String(timeline[0]!.data.args)).toHaveLength(257);
+    expect(String(timeline[0]!.data.args).endsWith('…')).toBe(true);
+    expect(timeline[0]!.data.kwargs).toBe('{}');
+    await store.close();
+  });
+
+  it('upgrades: events stored one per row by an older version still deduplicate, show and expire', async () => {
+    const path = join(dir, 'upgrade.db');
+    const store = open('upgrade.db');
+    await store.open();
+    // The task as an older version left it: its row, and its first two events in task_events.
+    const old = taskLife({ uuid: 'el-old', at: NOW - 3 * 86400 });
+    await store.write({ payloads: [single(old[0]!)], workers: [] });
+    const db = new Database(path);
+    const id = db.prepare('SELECT id FROM tasks WHERE uuid = ?').pluck().get('el-old') as number;
+    db.prepare('DELETE FROM task_event_log WHERE key >= ? AND key < ?').run(...logRange(id));
+    const ins = db.prepare('INSERT INTO task_events (task_id, uuid, timestamp, type, hostname, clock, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const e of old.slice(0, 2)) {
+      const { uuid, timestamp, type, hostname, clock, utcoffset: _u, pid: _p, ...data } = e;
+      ins.run(id, uuid, timestamp, type, hostname, clock, JSON.stringify(data));
+    }
+    db.close();
+    // All four arrive again (a redelivery): the two stored ones are duplicates.
+    const r = await store.write({ payloads: [multi(old)], workers: [] });
+    expect(r).toEqual({ inserted: 2, duplicates: 2 });
+    const timeline = await store.getTaskEvents('el-old');
+    expect(timeline.map((e) => e.type)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
+    expect(timeline[1]!.data).toMatchObject({ args: '(2, 3)' });
+    expect((await store.getTask('el-old'))!.state).toBe('SUCCESS');
+    // Retention (successes older than a day) deletes both kinds of rows and counts them.
+    const fresh = taskLife({ uuid: 'el-new', at: NOW - 60 });
+    await store.write({ payloads: [multi(fresh)], workers: [] });
+    const gone = await store.applyRetention(NOW);
+    expect(gone).toMatchObject({ tasksDeleted: 1, eventsDeleted: 4 });
+    expect(await store.getTaskEvents('el-old')).toEqual([]);
+    expect((await store.getTaskEvents('el-new')).length).toBe(4);
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT count(*) FROM task_events').pluck().get()).toBe(0);
+    expect(check.prepare('SELECT count(*) FROM task_event_log').pluck().get()).toBe(1);
+    check.close();
+  });
+});
