@@ -1,4 +1,4 @@
-// Bundles the CLI and the SQLite store's two threads with their dependencies (esbuild), after
+// Bundles the CLI and the SQLite store's threads with their dependencies (esbuild), after
 // tsc: start-up was module loading (resolving, reading and compiling ~600 files), not work
 // (docs/PERFORMANCE.md, Restart; docs/ARCHITECTURE.md, Build).
 //
@@ -6,7 +6,7 @@
 //   dist/celeriac.cjs.v8cache  V8's code cache for it, made here with this Node
 //   dist/cli.js                the launcher (scripts/cli-launcher.mjs), replacing tsc's cli.js:
 //                              compiles celeriac.cjs with that cache and runs it
-//   dist/store/sqlite/{writer,reader}-thread.js   the threads, each one ESM file
+//   dist/store/sqlite/{writer,reader,checkpoint}-thread.js   the threads, each one ESM file
 //
 // Paths stay where tsc puts them: every `import.meta.url` in src/ is rewritten to the URL the
 // module would have in tsc's layout (dist/<path>.js), so the migrations (dist/store/migrations),
@@ -103,7 +103,7 @@ const cli = build({
 
 // The SQLite store's threads, one file each where tsc put them (src/store/sqlite/thread.ts).
 // CommonJS dependencies call require() for Node built-ins and ESM has none: the banner makes one.
-const threads = ['writer-thread', 'reader-thread'].map((name) => {
+const threads = ['writer-thread', 'reader-thread', 'checkpoint-thread'].map((name) => {
   const outfile = join(dist, 'store', 'sqlite', `${name}.js`);
   return build({
     ...common,

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { unwrapEnvelope } from '../broker/kombu.js';
+import { startCheckpointer } from '../store/sqlite/checkpointer.js';
 import { migrateSqlite } from '../store/sqlite/migrate.js';
 import { openWriter } from '../store/sqlite/writer.js';
 import { LifecycleStream, type Envelope } from './events.js';
@@ -16,8 +17,6 @@ const path = process.env.DB ?? '/tmp/celeriac-writer-micro.db';
 for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
 const mdb = new Database(path);
 migrateSqlite(mdb);
-// NO_FTS=1: drop the full-text triggers, to see what indexing costs the write path.
-if (process.env.NO_FTS) for (const t of ['tasks_fts_insert', 'tasks_fts_call_update', 'tasks_fts_outcome_update']) mdb.exec(`DROP TRIGGER IF EXISTS ${t}`);
 // FTS_DETAIL=none|column: recreate the trigram tables with that detail level (experiment).
 if (process.env.FTS_DETAIL) {
   const d = process.env.FTS_DETAIL;
@@ -48,6 +47,8 @@ for (const e of out) {
   if (r.ok) payloads.push(r.text);
 }
 const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
+// As the store runs it: WAL checkpoints on their own thread (its CPU counts below too).
+const checkpointer = startCheckpointer(path, (err) => process.stderr.write(`${err.message}\n`));
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let inserted = 0;
@@ -56,5 +57,6 @@ const s = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 w.close();
+await checkpointer.close();
 process.stdout.write(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi}); CPU ${cpuS.toFixed(2)} s = ${Math.round(inserted / cpuS)} events per CPU-second\n`);
 if (!process.env.KEEP) for (const s2 of ['', '-wal', '-shm']) rmSync(path + s2, { force: true });

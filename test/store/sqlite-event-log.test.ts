@@ -101,3 +101,22 @@ describe('SQLite event log', () => {
     check.close();
   });
 });
+
+describe('SQLite WAL checkpoints', () => {
+  it('are made by the checkpoint thread, not by the writer', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const store = open('checkpoint.db');
+    await store.open();
+    const { statSync } = await import('node:fs');
+    // ~20 MB of WAL: far below the writer's own threshold (256 MB), above the thread's (4 MB).
+    for (let b = 0; b < 20; b++) {
+      const payloads = Array.from({ length: 200 }, (_, i) => multi(taskLife({ uuid: `ck-${b}-${i}`, at: NOW - 1000 + b, kwargs: `{'blob': '${'x'.repeat(4000)}'}` })));
+      expect((await store.write({ payloads, workers: [] })).inserted).toBe(800);
+    }
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(8 * 2 ** 20);
+    const deadline = Date.now() + 10000;
+    while (statSync(path).size < 8 * 2 ** 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(statSync(path).size).toBeGreaterThan(8 * 2 ** 20);
+    await store.close();
+  });
+});

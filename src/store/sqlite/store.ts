@@ -13,6 +13,7 @@ import { migrateSqlite } from './migrate.js';
 import { ftsClauses, ftsMatches, hintKey, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { logRange, readLogRow } from './event-log.js';
 import { configureConnection } from './pragmas.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { SqliteReader } from './reader.js';
 import { spawnThread } from './thread.js';
 import type { WriterInit, WriterReply, WriterRequest } from './writer-thread.js';
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   private pending = new Map<number, { resolve: (r: WriteResult | RetentionResult) => void; reject: (e: Error) => void }>();
   private retentionTimer: NodeJS.Timeout | null = null;
   private reader: SqliteReader | null = null;
+  private checkpointer: Checkpointer | null = null;
   private closing = false;
   readonly path: string;
 
@@ -63,13 +65,19 @@ export class SqliteStore implements Store {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new Database(this.path);
       configureConnection(this.db, 32);
+      // Never checkpoint on the event loop (checkpoint-thread.ts does it); this connection
+      // only writes the migrations, before any thread starts.
+      this.db.pragma('wal_autocheckpoint = 0');
       migrateSqlite(this.db);
     } catch (err) {
       throw new AppError('STORE_OPEN_FAILED', `cannot open SQLite database ${this.path}: ${describeError(err)}`, { cause: err });
     }
     await this.startThread();
     // An in-memory database cannot be shared with another thread: read it here.
-    if (this.path !== ':memory:') this.reader = new SqliteReader(this.path);
+    if (this.path !== ':memory:') {
+      this.reader = new SqliteReader(this.path);
+      this.checkpointer = startCheckpointer(this.path, (err) => this.opts.onBackgroundError?.(err));
+    }
     const policy = this.opts.retention ?? NO_RETENTION;
     if (retentionEnabled(policy)) {
       this.retentionTimer = setInterval(() => {
@@ -142,6 +150,7 @@ export class SqliteStore implements Store {
     this.closing = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.reader?.close();
+    await this.checkpointer?.close();
     if (this.thread) {
       const t = this.thread;
       await new Promise<void>((res) => {
@@ -318,10 +327,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * The store's other writes go through the writer thread too: from here they would wait on
+   * the event loop for the writer's lock (up to a batch's transaction) or run a checkpoint.
+   */
   async recordAudit(e: Omit<AuditEntry, 'id'>): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit_log (at, actor, ip, action, target, params, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(e.at, e.actor, e.ip, e.action, e.target, e.params === undefined ? null : JSON.stringify(e.params), e.outcome, e.message);
+    await this.send({
+      id: this.nextId++,
+      sql: 'INSERT INTO audit_log (at, actor, ip, action, target, params, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      params: [e.at, e.actor, e.ip, e.action, e.target, e.params === undefined ? null : JSON.stringify(e.params), e.outcome, e.message],
+    });
   }
 
   async listAudit(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
@@ -348,7 +363,7 @@ export class SqliteStore implements Store {
   }
 
   async linkRetry(retryOf: string, retriedAs: string): Promise<void> {
-    this.db.prepare('INSERT OR IGNORE INTO task_links (retried_as, retry_of, created_at) VALUES (?, ?, ?)').run(retriedAs, retryOf, Date.now() / 1000);
+    await this.send({ id: this.nextId++, sql: 'INSERT OR IGNORE INTO task_links (retried_as, retry_of, created_at) VALUES (?, ?, ?)', params: [retriedAs, retryOf, Date.now() / 1000] });
   }
 
   async taskLinks(uuid: string): Promise<TaskLinks> {

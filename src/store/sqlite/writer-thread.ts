@@ -12,6 +12,7 @@ export type { WriterInit } from './writer.js';
 export type WriterRequest =
   | { id: number; payloads: string[]; workers: WorkerState[] }
   | { id: number; retention: RetentionPolicy; now: number }
+  | { id: number; sql: string; params: unknown[] }
   | { id: number; close: true };
 export type WriterReply =
   | { id: number; inserted: number; duplicates: number }
@@ -31,6 +32,11 @@ parentPort!.on('message', (msg: WriterRequest) => {
     return;
   }
   try {
+    if ('sql' in msg) {
+      writer.run(msg.sql, msg.params);
+      parentPort!.postMessage({ id: msg.id, inserted: 0, duplicates: 0 } satisfies WriterReply);
+      return;
+    }
     if ('retention' in msg) {
       parentPort!.postMessage({ id: msg.id, retention: writer.retention(msg.retention, msg.now) } satisfies WriterReply);
       return;

@@ -17,11 +17,15 @@ export interface WriterInit {
   path: string;
   maxEventBytes: number;
   maxFieldBytes: number;
+  /** Keep SQLite's own checkpoints on this connection (no checkpoint thread, e.g. in-process). */
+  checkpointHere?: boolean;
 }
 
 export interface SqliteWriter {
   /** Writes one batch in one transaction; returns the task events newly stored and the duplicates. */
   write(payloads: string[], workers: WorkerState[]): { inserted: number; duplicates: number };
+  /** Other writes of the store (audit log, retry links), here so the event loop never waits for the lock. */
+  run(sql: string, params: unknown[]): void;
   retention(policy: RetentionPolicy, now: number): RetentionResult;
   close(): void;
 }
@@ -43,6 +47,13 @@ interface BatchTask {
 export function openWriter(init: WriterInit): SqliteWriter {
   const db = new Database(init.path);
   configureConnection(db, 32);
+  // The checkpoint thread (checkpoint-thread.ts) copies the WAL into the database; this
+  // connection only steps in if the WAL grows past 256 MB (that thread stopped, or a reader
+  // holds an old snapshot for long). After the WAL is started over its file is cut to 64 MB.
+  if (!init.checkpointHere) {
+    db.pragma('wal_autocheckpoint = 65536');
+    db.pragma('journal_size_limit = 67108864');
+  }
   const upsertTask = db.prepare(UPSERT_TASK).raw();
   const insertTask = db.prepare(INSERT_TASK);
   const insertLog = db.prepare(INSERT_EVENT_LOG);
@@ -134,6 +145,9 @@ export function openWriter(init: WriterInit): SqliteWriter {
     // committed in between.
     write: (payloads, workers) => writeBatch.immediate(payloads, workers),
     retention: (policy, now) => runSqliteRetention(db, policy, now, ftsBatch),
+    run(sql, params) {
+      db.prepare(sql).run(...params);
+    },
     close() {
       db.pragma('optimize');
       db.close();
