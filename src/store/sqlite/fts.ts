@@ -25,8 +25,11 @@ function differs(a: TextRow, b: TextRow, idx: readonly number[]): boolean {
 export interface FtsBatch {
   /** A task written in this transaction: its text before (null: it is new) and after. */
   changed(before: TextRow | null, after: TextRow): void;
-  /** A new task inserted in this transaction (its text is read back from the table). */
-  inserted(rowid: number): void;
+  /**
+   * Every task with a rowid above `rowid` is new in this transaction (new rows are appended):
+   * their text is read back from the table, with one statement per index and no staging.
+   */
+  insertedAfter(rowid: number): void;
   /** A task deleted in this transaction, with the text it had. */
   deleted(before: TextRow): void;
   /** Writes the differences to the indexes; call before the transaction commits. */
@@ -48,6 +51,10 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
     callNew: db.prepare('INSERT OR IGNORE INTO temp.fts_call_new VALUES (?)'),
     outNew: db.prepare('INSERT OR IGNORE INTO temp.fts_outcome_new VALUES (?)'),
   };
+  const fresh = [
+    'INSERT INTO tasks_fts_call (rowid, uuid, name, args, kwargs) SELECT rowid, uuid, name, args, kwargs FROM tasks WHERE rowid > ?',
+    'INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT rowid, result, exception FROM tasks WHERE rowid > ?',
+  ].map((sql) => db.prepare(sql));
   const move = [
     "INSERT INTO tasks_fts_call (tasks_fts_call, rowid, uuid, name, args, kwargs) SELECT 'delete', rowid, uuid, name, args, kwargs FROM temp.fts_call_old",
     "INSERT INTO tasks_fts_outcome (tasks_fts_outcome, rowid, result, exception) SELECT 'delete', rowid, result, exception FROM temp.fts_outcome_old",
@@ -62,15 +69,18 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
   const oldOutcome = (r: TextRow) => stage.outOld.run(r[0], r[5], r[6]);
   return () => {
     let staged = 0;
-    const inserted = (rowid: unknown) => {
-      stage.callNew.run(rowid);
-      stage.outNew.run(rowid);
-      staged++;
-    };
+    let newAfter: number | null = null;
     return {
-      inserted,
+      insertedAfter(rowid) {
+        newAfter = rowid;
+      },
       changed(before, after) {
-        if (!before) return inserted(after[0]);
+        if (!before) {
+          stage.callNew.run(after[0]);
+          stage.outNew.run(after[0]);
+          staged++;
+          return;
+        }
         if (differs(before, after, CALL)) {
           oldCall(before);
           stage.callNew.run(after[0]);
@@ -90,6 +100,7 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
       apply() {
         // Old entries out first, then the table's current text in (a deleted row joins nothing).
         if (staged > 0) for (const st of move) st.run();
+        if (newAfter !== null) for (const st of fresh) st.run(newAfter);
       },
     };
   };

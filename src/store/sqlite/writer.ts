@@ -114,14 +114,15 @@ export function openWriter(init: WriterInit): SqliteWriter {
       fresh.push(ev);
     }
     const fts = ftsBatch();
+    fts.insertedAfter(top);
     const states = new StateCounts();
     for (const f of foldTasks(fresh, cut).values()) {
       const uuid = f.task.uuid;
       const t = tasks.get(uuid)!;
       insertLog.run(t.id * LOG_ROWS_PER_TASK + t.seq, t.texts.length === 1 ? `[${t.texts[0]}]` : `[${t.texts.join(',')}]`);
       if (t.before === null) {
-        // New: its state and text are what it binds; the index reads the text back by rowid.
-        fts.inserted(insertTask.run(taskValues(f, t.id, TASK_COLUMNS, true)).lastInsertRowid as number);
+        // New: its state and text are what it binds (the index reads new rows back, fts.ts).
+        insertTask.run(taskValues(f, t.id, TASK_COLUMNS, true));
         states.add(f.task.state, 1);
       } else {
         const after = upsertTask.get(taskValues(f, t.id, TASK_COLUMNS)) as unknown[];
