@@ -51,6 +51,23 @@ describe('SQLite event log', () => {
     await store.close();
   });
 
+  it('stores each event of a task once when one batch brings it many events and duplicates', async () => {
+    const store = open('many.db');
+    await store.open();
+    // 40 distinct events of one task (a retry loop), each delivered twice in the same batch.
+    const evs = Array.from({ length: 40 }, (_, i) => taskLife({ uuid: 'el-many', at: NOW - 500 + i, outcome: 'retry-then-success' })[i % 4 === 3 ? 4 : i % 4]!)
+      .map((e, i) => ({ ...e, timestamp: NOW - 500 + i, clock: 5000 + i }));
+    const r1 = await store.write({ payloads: [...evs, ...evs].map((e) => single(e)), workers: [] });
+    expect(r1).toEqual({ inserted: 40, duplicates: 40 });
+    // ... and all of them again, with one new one, in a later batch
+    const more = { ...evs[0]!, timestamp: NOW - 1, clock: 9999 };
+    const r2 = await store.write({ payloads: [multi([...evs, more])], workers: [] });
+    expect(r2).toEqual({ inserted: 1, duplicates: 40 });
+    expect((await store.getTaskEvents('el-many')).length).toBe(41);
+    expect((await store.counts()).events).toBe(41);
+    await store.close();
+  });
+
   it('cuts fields over --max-field-bytes in the stored event', async () => {
     const store = open('cut.db', 256);
     await store.open();

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import type { Worker as WorkerState } from '../../state/types.js';
 import { decodePayload, type DecodeSink } from '../../ingest/decode.js';
 import type { CeleryEvent } from '../../state/types.js';
-import { cutter, foldTasks, taskValues, workerParams } from '../rows.js';
+import { applyTaskEvent, emptyTask, isOriginalSend } from '../../state/merge.js';
+import { cutter, taskValues, workerParams, type FoldedTask } from '../rows.js';
 import type { RetentionPolicy, RetentionResult } from '../retention.js';
 import { StateCounts } from './counts.js';
 import { eventKey, LOG_ROWS_PER_TASK, logRange, splitJsonArray, storedText } from './event-log.js';
@@ -41,6 +42,33 @@ interface BatchTask {
   seq: number;
   /** The stored texts of its events new in this batch, in arrival order. */
   texts: string[];
+  /** Its events new in this batch not yet in `stored` (for duplicates), folded into `folded` (made at the first). */
+  evs: CeleryEvent[];
+  folded: FoldedTask | null;
+  /** Identities (eventKey) of its events stored before this batch, and of this batch's past the first 16. */
+  stored: Set<string> | null;
+}
+
+/** A task's fold for this batch: its events merged as the live model does (state/merge.ts). */
+const newFold = (uuid: string, ts: number): FoldedTask => ({ task: emptyTask(uuid, ts), originalSend: false });
+
+/** Whether `ev` is an event already in `t` (stored, or earlier in this batch). */
+function seen(t: BatchTask, ev: CeleryEvent): boolean {
+  if (t.stored !== null && t.stored.has(eventKey(ev))) return true;
+  // Few events per task per batch: compare identities directly (no key strings); a task with
+  // very many switches to a set.
+  const evs = t.evs;
+  if (evs.length >= 16) {
+    const keys = (t.stored ??= new Set());
+    for (const e of evs) keys.add(eventKey(e));
+    evs.length = 0;
+    return keys.has(eventKey(ev));
+  }
+  const clock = typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0;
+  for (const e of evs) {
+    if (e.timestamp === ev.timestamp && e.type === ev.type && e.hostname === ev.hostname && (typeof e.clock === 'number' ? Math.trunc(e.clock) : 0) === clock) return true;
+  }
+  return false;
 }
 
 /** The write path of the SQLite store (run on the writer thread; also usable in-process by the benchmark). */
@@ -70,15 +98,17 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const cut = cutter(init.maxFieldBytes);
   const decoded = new BatchDecoder(init.maxEventBytes);
 
-  /** The keys of a stored task's events (into `keys`, prefixed by its uuid); returns its next log seq. */
-  const storedKeys = (id: number, uuid: string, keys: Set<string>): number => {
+  /** A stored task, with the identities of its stored events and the seq of its next log row. */
+  const storedTask = (row: unknown[]): BatchTask => {
+    const id = (row[0] as number | null) ?? nextId++;
+    const keys = new Set<string>();
     let seq = 0;
     for (const [s, text] of selectLog.iterate(id * LOG_ROWS_PER_TASK, ...logRange(id)) as IterableIterator<[number, string]>) {
       if (s >= seq) seq = s + 1;
-      for (const ev of JSON.parse(text) as Record<string, unknown>[]) keys.add(uuid + eventKey(ev));
+      for (const ev of JSON.parse(text) as Record<string, unknown>[]) keys.add(eventKey(ev));
     }
-    for (const r of selectOldKeys.iterate(id) as IterableIterator<Record<string, unknown>>) keys.add(uuid + eventKey(r));
-    return seq;
+    for (const r of selectOldKeys.iterate(id) as IterableIterator<Record<string, unknown>>) keys.add(eventKey(r));
+    return { id, state: row[1] as string, before: row.slice(2), seq, texts: [], evs: [], folded: null, stored: keys };
   };
 
   const writeBatch = db.transaction((payloads: string[], workers: WorkerState[]) => {
@@ -88,9 +118,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
     const top = (maxRowid.get() as number | null) ?? 0;
     if (top >= nextId) nextId = top + 1;
     const tasks = new Map<string, BatchTask>();
-    // Identities of the events stored or seen in this batch, prefixed by the task's uuid.
-    const keys = new Set<string>();
-    const fresh: CeleryEvent[] = [];
+    let fresh = 0;
     let duplicates = 0;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
@@ -98,27 +126,26 @@ export function openWriter(init: WriterInit): SqliteWriter {
       let t = tasks.get(uuid);
       if (!t) {
         const row = selectTask.get(uuid) as unknown[] | undefined;
-        if (row) {
-          const id = (row[0] as number | null) ?? nextId++;
-          t = { id, state: row[1] as string, before: row.slice(2), seq: storedKeys(id, uuid, keys), texts: [] };
-        } else t = { id: nextId++, state: null, before: null, seq: 0, texts: [] };
+        t = row ? storedTask(row) : { id: nextId++, state: null, before: null, seq: 0, texts: [], evs: [], folded: null, stored: null };
         tasks.set(uuid, t);
       }
-      const key = uuid + eventKey(ev);
-      if (keys.has(key)) {
+      if (seen(t, ev)) {
         duplicates++;
         continue;
       }
-      keys.add(key);
+      t.evs.push(ev);
       t.texts.push(storedText(ev, raws[i] ?? null, init.maxFieldBytes, cut));
-      fresh.push(ev);
+      const f = (t.folded ??= newFold(uuid, ev.timestamp));
+      applyTaskEvent(f.task, ev, cut);
+      if (isOriginalSend(ev)) f.originalSend = true;
+      fresh++;
     }
     const fts = ftsBatch();
     fts.insertedAfter(top);
     const states = new StateCounts();
-    for (const f of foldTasks(fresh, cut).values()) {
-      const uuid = f.task.uuid;
-      const t = tasks.get(uuid)!;
+    for (const t of tasks.values()) {
+      const f = t.folded;
+      if (f === null) continue;
       insertLog.run(t.id * LOG_ROWS_PER_TASK + t.seq, t.texts.length === 1 ? `[${t.texts[0]}]` : `[${t.texts.join(',')}]`);
       if (t.before === null) {
         // New: its state and text are what it binds (the index reads new rows back, fts.ts).
@@ -136,8 +163,8 @@ export function openWriter(init: WriterInit): SqliteWriter {
     for (const w of workers) upsertWorker.run(workerParams(w));
     fts.apply();
     states.write(countState);
-    if (fresh.length > 0) countEvents.run(fresh.length);
-    return { inserted: fresh.length, duplicates };
+    if (fresh > 0) countEvents.run(fresh);
+    return { inserted: fresh, duplicates };
   });
 
   return {
