@@ -72,12 +72,12 @@ export const OPTIONS = {
   },
   'flush-interval': {
     kind: 'int',
-    default: 100,
-    help: 'Milliseconds between store write batches',
+    default: 250,
+    help: 'Milliseconds between store write batches (larger batches cost the store less per event: docs/PERFORMANCE.md)',
     min: 5,
     max: 10000,
   },
-  'batch-size': { kind: 'int', default: 5000, help: 'Events per store write batch at most', min: 1 },
+  'batch-size': { kind: 'int', default: 10000, help: 'Event messages per store write batch at most (a fuller one is written at once)', min: 1 },
   'max-pending-events': {
     kind: 'int',
     default: 200000,
@@ -157,7 +157,7 @@ export const OPTIONS = {
     min: 0,
   },
   'retention-interval': { kind: 'number', default: 300, help: 'Seconds between retention runs', min: 1 },
-  prefetch: { kind: 'int', default: 10000, help: 'RabbitMQ: unacknowledged event messages at most', min: 1 },
+  prefetch: { kind: 'int', default: 20000, help: 'RabbitMQ: unacknowledged event messages at most (a write batch holds half of them at most)', min: 1 },
   'worker-lost-after': {
     kind: 'number',
     default: 3,
