@@ -74,10 +74,7 @@ export class SqliteStore implements Store {
     }
     await this.startThread();
     // An in-memory database cannot be shared with another thread: read it here.
-    if (this.path !== ':memory:') {
-      this.reader = new SqliteReader(this.path);
-      this.checkpointer = startCheckpointer(this.path, (err) => this.opts.onBackgroundError?.(err));
-    }
+    if (this.path !== ':memory:') this.reader = new SqliteReader(this.path);
     const policy = this.opts.retention ?? NO_RETENTION;
     if (retentionEnabled(policy)) {
       this.retentionTimer = setInterval(() => {
@@ -142,6 +139,10 @@ export class SqliteStore implements Store {
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
+    // Started with the first write, not at open: a restart serves without waiting for it.
+    if (!this.checkpointer && !this.closing && this.path !== ':memory:') {
+      this.checkpointer = startCheckpointer(this.path, (err) => this.opts.onBackgroundError?.(err));
+    }
     return (await this.send({ id: this.nextId++, payloads: batch.payloads, workers: batch.workers })) as WriteResult;
   }
 
