@@ -68,6 +68,26 @@ describe('SQLite event log', () => {
     await store.close();
   });
 
+  it('appends to the last row of a task that has used up its 2^20 log rows', async () => {
+    const path = join(dir, 'full.db');
+    const store = open('full.db');
+    await store.open();
+    const [sent, received, started, succeeded] = taskLife({ uuid: 'el-full', at: NOW - 90 });
+    await store.write({ payloads: [single(sent!)], workers: [] });
+    // As if the task had written 2^20 batches: its last possible row holds an event.
+    const db = new Database(path);
+    const [from, to] = logRange(db.prepare('SELECT id FROM tasks WHERE uuid = ?').pluck().get('el-full') as number);
+    db.prepare('INSERT INTO task_event_log (key, events) VALUES (?, ?)').run(to - 1, `[${single(received!)}]`);
+    db.close();
+    expect((await store.write({ payloads: [single(started!)], workers: [] })).inserted).toBe(1);
+    expect((await store.write({ payloads: [multi([succeeded!, received!])], workers: [] }))).toEqual({ inserted: 1, duplicates: 1 });
+    expect((await store.getTaskEvents('el-full')).map((e) => e.type)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT key - ? FROM task_event_log WHERE key >= ? AND key < ? ORDER BY key').pluck().all(from, from, to)).toEqual([0, 2 ** 20 - 1]);
+    check.close();
+  });
+
   it('cuts fields over --max-field-bytes in the stored event', async () => {
     const store = open('cut.db', 256);
     await store.open();

@@ -85,8 +85,13 @@ export function taskMergeSet(d: { maxOf: (c: string) => string; greatest: string
 export const INSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
 VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})`;
 
-/** One task's events of one write batch (migrations/sqlite/0080_event_log.sql, event-log.ts). */
-export const INSERT_EVENT_LOG = 'INSERT INTO task_event_log (key, events) VALUES (?, ?)';
+/**
+ * One task's events of one write batch (migrations/sqlite/0080_event_log.sql, event-log.ts). A
+ * task that has used up its 2^20 rows (a task sending progress events for weeks) appends to
+ * its last row instead: both are JSON arrays, joined by dropping the `]` and the `[`.
+ */
+export const INSERT_EVENT_LOG = `INSERT INTO task_event_log (key, events) VALUES (?, ?)
+ON CONFLICT (key) DO UPDATE SET events = substr(events, 1, length(events) - 1) || ',' || substr(excluded.events, 2)`;
 /** What is stored of a task's events already: the log rows (seq, events) of a task (its first key, then event-log.ts logRange), ... */
 export const SELECT_EVENT_LOG = `SELECT key - ? AS seq, events FROM task_event_log WHERE key >= ? AND key < ?`;
 /** ... and task_events of older versions. */

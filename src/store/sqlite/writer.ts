@@ -146,7 +146,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
     for (const t of tasks.values()) {
       const f = t.folded;
       if (f === null) continue;
-      insertLog.run(t.id * LOG_ROWS_PER_TASK + t.seq, t.texts.length === 1 ? `[${t.texts[0]}]` : `[${t.texts.join(',')}]`);
+      insertLog.run(t.id * LOG_ROWS_PER_TASK + Math.min(t.seq, LOG_ROWS_PER_TASK - 1), t.texts.length === 1 ? `[${t.texts[0]}]` : `[${t.texts.join(',')}]`);
       if (t.before === null) {
         // New: its state and text are what it binds (the index reads new rows back, fts.ts).
         insertTask.run(taskValues(f, t.id, TASK_COLUMNS, true));
