@@ -1,4 +1,4 @@
-import { applyTaskEvent, emptyTask, SETTLED_STATES } from './merge.js';
+import { applyTaskEvent, emptyTask, isSettled, SETTLED_STATES } from './merge.js';
 import type { CeleryEvent, Task, Worker } from './types.js';
 
 export interface LiveStateOptions {
@@ -85,24 +85,29 @@ export class LiveState {
   private applyTask(ev: CeleryEvent): Task {
     const uuid = ev.uuid!;
     let task = this.inflight.get(uuid);
-    let wasFinished = false;
+    // Where the task was before this event: 0 in flight, 1 finished (remembered), 2 new.
+    let was = 0;
     if (!task) {
       task = this.finished.get(uuid);
-      if (task) wasFinished = true;
-      else task = emptyTask(uuid, ev.timestamp);
+      if (task) was = 1;
+      else {
+        task = emptyTask(uuid, ev.timestamp);
+        was = 2;
+      }
     }
     applyTaskEvent(task, ev, this.cut);
-    const done = SETTLED_STATES.has(task.state);
-    if (done) {
-      if (!wasFinished) {
-        this.inflight.delete(uuid);
+    if (isSettled(task.state)) {
+      if (was !== 1) {
+        if (was === 0) this.inflight.delete(uuid);
         this.rememberFinished(task);
       }
-    } else {
-      if (wasFinished) this.finished.delete(uuid);
+    } else if (was !== 0) {
+      // (A task already in flight stays where it is: setting it again changes nothing.)
+      if (was === 1) this.finished.delete(uuid);
       this.inflight.set(uuid, task);
     }
-    for (const l of this.listeners) l.task?.(task, ev);
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!.task?.(task, ev);
     return task;
   }
 
