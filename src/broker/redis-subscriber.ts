@@ -30,6 +30,9 @@ export interface RedisSubscriberOptions {
   onError(err: Error): void;
 }
 
+/** Bytes read from the socket at a time (one buffer, reused). */
+const READ_BUFFER = 256 * 1024;
+
 /** Server replies that only say AUTH was not needed; ioredis carries on after them too. */
 const HARMLESS_AUTH = /no password is set|without any password configured/;
 
@@ -55,6 +58,8 @@ export class RedisSubscriber {
   private lastError: Error | null = null;
 
   constructor(private readonly o: RedisSubscriberOptions) {
+    // Plain TCP and Unix sockets read into one buffer of ours (net's `onread`): no Buffer
+    // allocated per read, no stream machinery per chunk. TLS sockets read as a stream.
     this.parser = new RespSubscriberParser(
       {
         message: (buf, start, end) => o.onMessage(buf, start, end),
@@ -62,7 +67,20 @@ export class RedisSubscriber {
         reply: (v) => this.reply(v),
       },
       o.maxPayloadBytes,
+      !o.tls || Boolean(o.path),
     );
+  }
+
+  /** The read buffer for `onread` (shared by every connection of this subscriber, one at a time). */
+  private readBuffer: Buffer | null = null;
+
+  private onRead(s: Socket, chunk: Buffer): void {
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      if (!(err instanceof RespProtocolError)) throw err;
+      s.destroy(err);
+    }
   }
 
   /** Connects and subscribes; rejects with the reason if this first attempt fails. */
@@ -91,23 +109,20 @@ export class RedisSubscriber {
     const o = this.o;
     this.parser.reset();
     this.lastError = null;
-    const s: Socket = o.path
-      ? netConnect({ path: o.path })
-      : o.tls
-        ? tlsConnect({ ...o.tls, host: o.host ?? '127.0.0.1', port: o.port ?? 6379, servername: o.tls.servername ?? o.host })
-        : netConnect({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379 });
+    const useTls = o.tls !== undefined && !o.path;
+    let s: Socket;
+    if (useTls) {
+      s = tlsConnect({ ...o.tls, host: o.host ?? '127.0.0.1', port: o.port ?? 6379, servername: o.tls!.servername ?? o.host });
+      s.on('data', (chunk: Buffer) => this.onRead(s, chunk));
+    } else {
+      const buffer = (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER));
+      const onread = { buffer, callback: (n: number) => (this.onRead(s, buffer.subarray(0, n)), true) };
+      s = o.path ? netConnect({ path: o.path, onread }) : netConnect({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, onread });
+    }
     this.socket = s;
     s.setNoDelay(true);
     s.setTimeout(o.connectTimeoutMs, () => s.destroy(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })));
-    s.once(o.tls && !o.path ? 'secureConnect' : 'connect', () => this.handshake(s));
-    s.on('data', (chunk: Buffer) => {
-      try {
-        this.parser.push(chunk);
-      } catch (err) {
-        if (!(err instanceof RespProtocolError)) throw err;
-        s.destroy(err);
-      }
-    });
+    s.once(useTls ? 'secureConnect' : 'connect', () => this.handshake(s));
     s.on('error', (err: Error) => {
       this.lastError = err;
       o.onError(err);

@@ -75,6 +75,22 @@ describe('RespSubscriberParser', () => {
     expect(got).toEqual(expected);
   });
 
+  it('copies an incomplete reply out of a reused read buffer (net onread)', () => {
+    const payloads = Array.from({ length: 200 }, (_, i) => `${i}:${'r'.repeat((i * 53) % 1500)}`);
+    const all = Buffer.concat([...payloads.map((s) => pmessage(s)), Buffer.from('+OK\r\n')]);
+    for (const size of [1, 7, 100, 1024, 4096]) {
+      const got: string[] = [];
+      const p = new RespSubscriberParser({ message: (b, s, e) => got.push(b.toString('utf8', s, e)), oversize: () => {}, reply: (v) => got.push(String(v)) }, undefined, true);
+      const reused = Buffer.alloc(size);
+      for (let i = 0; i < all.length; i += size) {
+        const n = all.copy(reused, 0, i, i + size);
+        p.push(reused.subarray(0, n));
+        reused.fill(0x2a); // the next read overwrites it
+      }
+      expect(got, `reads of ${size}`).toEqual([...payloads, 'OK']);
+    }
+  });
+
   it('reads random chunkings of many messages', () => {
     const payloads = Array.from({ length: 300 }, (_, i) => `${i}:${'y'.repeat((i * 37) % 900)}`);
     const all = Buffer.concat(payloads.map((s) => pmessage(s)));

@@ -53,9 +53,14 @@ export class RespSubscriberParser {
   /** Set by the last parse that ran out of data: the bytes it needed from its start. */
   private want = 0;
 
+  /**
+   * `reusedChunks`: the caller passes the same memory again for the next read (net's
+   * `onread` buffer), so an incomplete reply's bytes are copied out rather than referenced.
+   */
   constructor(
     private readonly handler: RespSubscriberHandler,
     private readonly maxPayloadBytes = Number.POSITIVE_INFINITY,
+    private readonly reusedChunks = false,
   ) {}
 
   /** Drops any partial reply (after a reconnect the next byte starts a new stream). */
@@ -75,7 +80,7 @@ export class RespSubscriberParser {
       if (this.skip > 0) return;
       i = n;
     } else if (this.partsLen > 0) {
-      this.parts.push(chunk);
+      this.parts.push(this.reusedChunks ? Buffer.from(chunk) : chunk);
       this.partsLen += chunk.length;
       if (this.partsLen < this.need) return;
       buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsLen);
@@ -86,7 +91,7 @@ export class RespSubscriberParser {
     while (i < len) {
       const next = this.parseOne(buf, i);
       if (next === NEED_MORE) {
-        this.parts = [buf.subarray(i)];
+        this.parts = [this.reusedChunks && buf === chunk ? Buffer.from(buf.subarray(i)) : buf.subarray(i)];
         this.partsLen = len - i;
         this.need = this.want;
         return;
