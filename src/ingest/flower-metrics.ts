@@ -57,6 +57,8 @@ export class FlowerMetrics {
   /** worker → task name → counts (nested maps: no key strings built per event). */
   private perTask = new Map<string, Map<string, PerTask>>();
   private pendingRuntimes = 0;
+  private lastWorker: string | null = null;
+  private lastByTask: Map<string, PerTask> | undefined = undefined;
 
   constructor(private readonly m: Metrics) {
     const flush = () => this.flush();
@@ -66,18 +68,24 @@ export class FlowerMetrics {
   }
 
   private entry(worker: string, type: string, task: string): PerTask {
-    let byTask = this.perTask.get(worker);
-    if (!byTask) {
-      byTask = new Map();
-      this.perTask.set(worker, byTask);
+    // Events of one worker often come in a row (task.multi batches).
+    let byTask: Map<string, PerTask> | undefined = this.lastByTask;
+    if (worker !== this.lastWorker) {
+      byTask = this.perTask.get(worker);
+      if (!byTask) {
+        byTask = new Map();
+        this.perTask.set(worker, byTask);
+      }
+      this.lastWorker = worker;
+      this.lastByTask = byTask;
     }
-    let p = byTask.get(task);
+    let p = byTask!.get(task);
     if (!p) {
       p = {
         worker, task, prefetchedDelta: 0, prefetchedTouched: false, prefetchTime: null, runtimes: [],
         counts: [0, 0, 0, 0, 0, 0, 0, 0], seen: [], custom: null,
       };
-      byTask.set(task, p);
+      byTask!.set(task, p);
     }
     const i = typeIndex(type);
     if (i === CUSTOM) {
@@ -149,6 +157,8 @@ export class FlowerMetrics {
       }
     }
     this.perTask.clear();
+    this.lastWorker = null;
+    this.lastByTask = undefined;
     this.pendingRuntimes = 0;
   }
 }

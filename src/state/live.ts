@@ -38,6 +38,9 @@ export class LiveState {
   private readonly finished = new Map<string, Task>();
   private readonly finishedRing: (Task | undefined)[] = [];
   private finishedHead = 0;
+  /** The worker the last task event came from (events of one worker often come in a row). */
+  private lastWorker: Worker | null = null;
+  private lastWorkersSize = 0;
   private listeners: LiveListener[] = [];
   /** Celeriac's own Lamport clock (celery-wire.md §4.4). */
   clock = 0;
@@ -62,6 +65,7 @@ export class LiveState {
   }
 
   seedWorkers(workers: Iterable<Worker>): void {
+    this.lastWorker = null;
     for (const w of workers) {
       this.workers.set(w.hostname, w);
       this.freqKnown.add(w.hostname);
@@ -156,6 +160,7 @@ export class LiveState {
     const w = this.workers.get(hostname);
     if (!w) return;
     this.workers.delete(hostname);
+    if (this.lastWorker === w) this.lastWorker = null;
     this.freqKnown.delete(hostname);
     for (const l of this.listeners) l.workerRemoved?.(w);
   }
@@ -166,6 +171,9 @@ export class LiveState {
   }
 
   private getWorker(hostname: string, ts: number): Worker {
+    const last = this.lastWorker;
+    // (The size check notices a worker deleted from the map by someone else.)
+    if (last !== null && last.hostname === hostname && this.workers.size === this.lastWorkersSize) return last;
     let w = this.workers.get(hostname);
     if (!w) {
       w = {
@@ -175,6 +183,8 @@ export class LiveState {
       };
       this.workers.set(hostname, w);
     }
+    this.lastWorker = w;
+    this.lastWorkersSize = this.workers.size;
     return w;
   }
 
