@@ -112,7 +112,8 @@ export class RedisSubscriber {
     const useTls = o.tls !== undefined && !o.path;
     let s: Socket;
     if (useTls) {
-      s = tlsConnect({ ...o.tls, host: o.host ?? '127.0.0.1', port: o.port ?? 6379, servername: o.tls!.servername ?? o.host });
+      // (tls.connect names the server by `host` itself when it is not an IP address.)
+      s = tlsConnect({ ...o.tls, host: o.host ?? '127.0.0.1', port: o.port ?? 6379 });
       s.on('data', (chunk: Buffer) => this.onRead(s, chunk));
     } else {
       const buffer = (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER));

@@ -93,9 +93,11 @@ export class RedisBroker implements BrokerAdapter {
 
   async start(consumer: EventConsumer): Promise<void> {
     this.consumer = consumer;
-    try {
-      await Promise.all([this.sub.start(), this.cmd.connect()]);
-    } catch (err) {
+    // Both attempts settle before either is torn down: disconnecting ioredis in the middle of
+    // a TLS handshake left its socket without an error listener (an uncaught exception).
+    const [sub, cmd] = await Promise.allSettled([this.sub.start(), this.cmd.connect()]);
+    if (sub.status === 'rejected' || cmd.status === 'rejected') {
+      const err: unknown = sub.status === 'rejected' ? sub.reason : (cmd as PromiseRejectedResult).reason;
       await this.sub.stop();
       this.cmd.disconnect();
       // ioredis reports "Connection is closed" after the socket error that says why.

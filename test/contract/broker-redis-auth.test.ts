@@ -1,11 +1,11 @@
 /**
  * The Redis event subscriber (src/broker/redis-subscriber.ts, our own pub/sub connection)
  * against private redis-server processes: a password, an ACL user, a wrong password, a password
- * the server does not need, and a Unix socket. The shared server on 6379 has none of these.
+ * the server does not need, TLS and a Unix socket. The shared server on 6379 has none of these.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -31,23 +31,31 @@ interface Server {
   socket: string;
 }
 
-async function startRedis(dir: string, name: string, extra: string[]): Promise<Server> {
+async function startRedis(dir: string, name: string, extra: string[], tls = false): Promise<Server> {
   const port = await freePort();
   const socket = join(dir, `${name}.sock`);
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], {
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', join(dir, 'cert.pem'), '--tls-key-file', join(dir, 'key.pem'), '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const proc = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], {
     stdio: 'ignore',
   });
-  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(extra.includes('--requirepass') ? { password: extra[extra.indexOf('--requirepass') + 1] } : {}) });
-  await waitFor(async () => {
-    try {
-      if (probe.status !== 'ready') await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      probe.disconnect();
-      return false;
-    }
-  }, `redis-server ${name}`, 10000, 50);
-  probe.disconnect();
+  // Ready when it accepts connections (a TCP probe: a TLS client torn down mid-handshake by
+  // a retry loop left an unhandled socket error behind).
+  await waitFor(
+    () =>
+      new Promise<boolean>((res) => {
+        const c = connect({ port, host: '127.0.0.1' });
+        c.once('connect', () => {
+          c.destroy();
+          res(true);
+        });
+        c.once('error', () => res(false));
+      }),
+    `redis-server ${name}`,
+    10000,
+    50,
+  );
   return { proc, port, socket };
 }
 
@@ -87,21 +95,32 @@ describe('Redis event subscriber: authentication and Unix sockets', () => {
   let dir: string;
   let secured: Server;
   let open: Server;
+  let tls: Server;
   let pubSecured: Redis;
   let pubOpen: Redis;
+  let pubTls: Redis;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'celeriac-redis-auth-'));
-    [secured, open] = await Promise.all([startRedis(dir, 'secured', ['--requirepass', 's3cret']), startRedis(dir, 'open', [])]);
+    // A self-signed certificate for the TLS server.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    [secured, open, tls] = await Promise.all([
+      startRedis(dir, 'secured', ['--requirepass', 's3cret']),
+      startRedis(dir, 'open', []),
+      startRedis(dir, 'tls', ['--requirepass', 't1s'], true),
+    ]);
     pubSecured = new Redis({ port: secured.port, password: 's3cret' });
     pubOpen = new Redis({ port: open.port });
+    pubTls = new Redis({ port: tls.port, password: 't1s', tls: { rejectUnauthorized: false } });
+    for (const p of [pubSecured, pubOpen, pubTls]) p.on('error', () => {});
     await pubSecured.call('ACL', 'SETUSER', 'celeriac', 'on', '>pw', '~*', '&*', '+@all');
   }, 30000);
 
   afterAll(async () => {
     pubSecured?.disconnect();
     pubOpen?.disconnect();
-    for (const s of [secured, open]) s?.proc.kill('SIGKILL');
+    pubTls?.disconnect();
+    for (const s of [secured, open, tls]) s?.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -136,6 +155,14 @@ describe('Redis event subscriber: authentication and Unix sockets', () => {
 
   it('carries on when given a password the server does not need (as ioredis does)', async () => {
     await receives(`redis://:unneeded@127.0.0.1:${open.port}/${DB}`, pubOpen);
+  });
+
+  it('subscribes over TLS (rediss://, certificate not verified as kombu ssl_cert_reqs=none asks)', async () => {
+    await receives(`rediss://:t1s@127.0.0.1:${tls.port}/${DB}?ssl_cert_reqs=none`, pubTls);
+  });
+
+  it('refuses a self-signed certificate when verification is on', async () => {
+    expect(await startError(`rediss://:t1s@127.0.0.1:${tls.port}/${DB}`)).toMatch(/self.signed|certificate/i);
   });
 
   it('subscribes over a Unix socket', async () => {
