@@ -5,6 +5,11 @@ import { randomUUID } from 'node:crypto';
  * JSON.stringify of objects: the payload JSON uses Python's `json.dumps` spacing and the
  * field sets of shared/fixtures/wire/redis-events.jsonl, and the envelope is kombu's
  * (base64 body, properties with delivery_info / delivery_tag).
+ *
+ * The stream hands each message to a MessageSink as its payload text plus small numbers for
+ * its routing key and sender, so a sink can wrap it without re-deriving them (the publisher's
+ * Redis sink writes the envelope straight into its output buffer, publisher-wire.ts), or
+ * appends Envelope objects to an array (the `out` argument, for everything else).
  */
 
 const TASK_NAMES = ['tasks.add', 'billing.charge', 'emails.send_welcome', 'reports.build', 'images.resize', 'sync.pull_orders'];
@@ -14,6 +19,26 @@ const TRACEBACK =
   '    return self.run(*args, **kwargs)\n  File "/app/tasks.py", line 42, in charge\n    raise ValueError("card declined")\nValueError: card declined\n';
 
 const q = (s: string) => JSON.stringify(s);
+const TASK_NAMES_Q = TASK_NAMES.map(q);
+const TRACEBACK_Q = q(TRACEBACK);
+
+/** Routing keys (pub/sub channel suffixes) by the index a MessageSink gets. */
+export const ROUTING_KEYS = ['task.sent', 'task.received', 'task.started', 'task.succeeded', 'task.failed', 'task.multi', 'worker.online', 'worker.heartbeat', 'worker.offline'] as const;
+const RK_SENT = 0;
+const RK_RECEIVED = 1;
+const RK_STARTED = 2;
+const RK_SUCCEEDED = 3;
+const RK_FAILED = 4;
+const RK_MULTI = 5;
+const RK_WORKER: Record<'worker-online' | 'worker-heartbeat' | 'worker-offline', number> = { 'worker-online': 6, 'worker-heartbeat': 7, 'worker-offline': 8 };
+
+export interface MessageSink {
+  /**
+   * One message: its payload (JSON text), routing key (index into ROUTING_KEYS), sender (index
+   * into LifecycleStream.hosts) and the number of task events in it (0 for worker events).
+   */
+  message(routingKey: number, host: number, payload: string, taskEvents: number): void;
+}
 
 export interface Envelope {
   /** The pub/sub channel suffix (routing key). */
@@ -27,18 +52,27 @@ export interface Envelope {
   hostname: string;
 }
 
+/** The envelope kombu's Redis transport writes for an event (what publisher-wire.ts writes as bytes). */
 export function envelope(payload: string, routingKey: string, hostname: string, taskEvents: number): Envelope {
   const body = Buffer.from(payload, 'utf8').toString('base64');
-  const text =
-    `{"body": "${body}", "content-encoding": "utf-8", "content-type": "application/json", "headers": {"hostname": ${q(hostname)}}, ` +
-    `"properties": {"delivery_mode": 1, "delivery_info": {"exchange": "celeryev", "routing_key": "${routingKey}"}, "priority": 0, ` +
-    `"body_encoding": "base64", "delivery_tag": "${randomUUID()}"}}`;
+  const text = `{"body": "${body}${envelopeMiddle(hostname, routingKey)}${randomUUID()}"}}`;
   return { routingKey, text, taskEvents, payload, hostname };
+}
+
+/** The envelope from the body's closing quote to the delivery tag's opening quote, both included. */
+export function envelopeMiddle(hostname: string, routingKey: string): string {
+  return (
+    `", "content-encoding": "utf-8", "content-type": "application/json", "headers": {"hostname": ${q(hostname)}}, ` +
+    `"properties": {"delivery_mode": 1, "delivery_info": {"exchange": "celeryev", "routing_key": "${routingKey}"}, "priority": 0, ` +
+    `"body_encoding": "base64", "delivery_tag": "`
+  );
 }
 
 interface SimTask {
   uuid: string;
-  name: string;
+  /** Index into TASK_NAMES. */
+  name: number;
+  /** The args and kwargs reprs (plain ASCII without quotes or backslashes: JSON strings as they are). */
   args: string;
   kwargs: string;
   worker: number;
@@ -53,7 +87,10 @@ interface SimTask {
  * into `task.multi` arrays (`multi` > 1) like a prefork worker; task-sent never is.
  */
 export class LifecycleStream {
-  private readonly window: SimTask[] = [];
+  /** Tasks by step, oldest first: a ring of 3D + 1 (every task still to finish). */
+  private readonly window: (SimTask | undefined)[];
+  private windowStart = 0;
+  private windowLen = 0;
   private readonly workerClock: number[];
   private clientClock = 0;
   private readonly pending: string[][];
@@ -61,6 +98,15 @@ export class LifecycleStream {
   private rnd: number;
   readonly workerNames: string[];
   readonly clientName: string;
+  /** Every sender: the workers (index = worker number), then the client. */
+  readonly hosts: string[];
+  private readonly clientHost: number;
+  /** `{"hostname": "...", "utcoffset": 0, "pid": N, "clock": ` per host. */
+  private readonly prefix: string[];
+  private sink: MessageSink | null = null;
+  private out: Envelope[] | null = null;
+  private lastMs = 0;
+  private lastTs = '';
   tasksStarted = 0;
 
   constructor(
@@ -68,9 +114,18 @@ export class LifecycleStream {
   ) {
     this.workerNames = Array.from({ length: opts.workers }, (_, i) => `${opts.hostPrefix}-w${i + 1}@benchhost`);
     this.clientName = `gen${opts.pid}@benchhost`;
+    this.hosts = [...this.workerNames, this.clientName];
+    this.clientHost = opts.workers;
+    this.prefix = this.hosts.map((h, i) => `{"hostname": ${q(h)}, "utcoffset": 0, "pid": ${i === opts.workers ? opts.pid : 1000 + i}, "clock": `);
     this.workerClock = new Array<number>(opts.workers).fill(0);
     this.pending = Array.from({ length: opts.workers }, () => []);
+    this.window = new Array<SimTask | undefined>(3 * opts.delay + 1);
     this.rnd = opts.pid;
+  }
+
+  /** Sends every message to `sink` (instead of the `out` arrays the methods take). */
+  sinkTo(sink: MessageSink): void {
+    this.sink = sink;
   }
 
   private random(): number {
@@ -83,32 +138,49 @@ export class LifecycleStream {
     return this.rnd / 4294967296;
   }
 
-  private workerEvent(t: SimTask, body: string, out: Envelope[]): void {
+  /** Date.now() / 1000 as JSON writes it (formatted once per millisecond). */
+  private timestamp(): string {
+    const ms = Date.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTs = String(ms / 1000);
+    }
+    return this.lastTs;
+  }
+
+  /** To `out` when the caller passed an array, else to the sink. */
+  private emit(routingKey: number, host: number, payload: string, taskEvents: number): void {
+    if (this.out !== null) this.out.push(envelope(payload, ROUTING_KEYS[routingKey]!, this.hosts[host]!, taskEvents));
+    else if (this.sink !== null) this.sink.message(routingKey, host, payload, taskEvents);
+    else throw new Error('LifecycleStream: no out array and no sink');
+  }
+
+  private workerEvent(t: SimTask, body: string, routingKey: number): void {
     const w = t.worker;
-    const json = `{"hostname": ${q(this.workerNames[w]!)}, "utcoffset": 0, "pid": ${1000 + w}, "clock": ${++this.workerClock[w]!}, "uuid": "${t.uuid}", ${body}, "timestamp": ${Date.now() / 1000}`;
+    const json = `${this.prefix[w]}${++this.workerClock[w]!}, "uuid": "${t.uuid}", ${body}, "timestamp": ${this.timestamp()}}`;
     if (this.opts.multi <= 1) {
-      const type = /"type": "task-(\w+)"/.exec(body)![1]!;
-      out.push(envelope(`${json}}`, `task.${type}`, this.workerNames[w]!, 1));
+      this.emit(routingKey, w, json, 1);
       return;
     }
     const p = this.pending[w]!;
-    p.push(`${json}}`);
-    if (p.length >= this.opts.multi) this.flushWorker(w, out);
+    p.push(json);
+    if (p.length >= this.opts.multi) this.flushWorker(w);
   }
 
-  private flushWorker(w: number, out: Envelope[]): void {
+  private flushWorker(w: number): void {
     const p = this.pending[w]!;
     if (p.length === 0) return;
-    out.push(envelope(`[${p.join(', ')}]`, 'task.multi', this.workerNames[w]!, p.length));
+    this.emit(RK_MULTI, w, `[${p.join(', ')}]`, p.length);
     this.pending[w] = [];
   }
 
-  /** Emits the next step (about four task events) into `out`. */
-  step(out: Envelope[]): void {
+  /** Emits the next step (about four task events). */
+  step(out?: Envelope[]): void {
+    this.out = out ?? null;
     const k = this.seq++;
     const t: SimTask = {
       uuid: randomUUID(),
-      name: TASK_NAMES[k % TASK_NAMES.length]!,
+      name: k % TASK_NAMES.length,
       args: `(${k % 1000}, ${(k * 7) % 1000})`,
       kwargs: `{'customer': 'acme-${k % 500}'}`,
       worker: k % this.opts.workers,
@@ -116,71 +188,103 @@ export class LifecycleStream {
       runtime: 0.001 + this.random() * 0.2,
     };
     this.tasksStarted++;
+    const c = this.clientHost;
     const sent =
-      `{"hostname": ${q(this.clientName)}, "utcoffset": 0, "pid": ${this.opts.pid}, "clock": ${++this.clientClock}, "uuid": "${t.uuid}", ` +
-      `"root_id": "${t.uuid}", "parent_id": null, "name": ${q(t.name)}, "args": ${q(t.args)}, "kwargs": ${q(t.kwargs)}, ` +
-      `"retries": 0, "eta": null, "expires": null, "queue": "celery", "exchange": "", "routing_key": "celery", "timestamp": ${Date.now() / 1000}, "type": "task-sent"}`;
-    out.push(envelope(sent, 'task.sent', this.clientName, 1));
-    this.window.push(t);
-    this.advance(out);
+      `${this.prefix[c]}${++this.clientClock}, "uuid": "${t.uuid}", ` +
+      `"root_id": "${t.uuid}", "parent_id": null, "name": ${TASK_NAMES_Q[t.name]}, "args": "${t.args}", "kwargs": "${t.kwargs}", ` +
+      `"retries": 0, "eta": null, "expires": null, "queue": "celery", "exchange": "", "routing_key": "celery", "timestamp": ${this.timestamp()}, "type": "task-sent"}`;
+    this.emit(RK_SENT, c, sent, 1);
+    this.pushTask(t);
+    this.advance();
+    this.out = null;
   }
 
-  private advance(out: Envelope[]): void {
+  private pushTask(t: SimTask): void {
+    const size = this.window.length;
+    this.window[(this.windowStart + this.windowLen) % size] = t;
+    this.windowLen++;
+  }
+
+  /** The i-th task of the window, oldest first. */
+  private task(i: number): SimTask {
+    return this.window[(this.windowStart + i) % this.window.length]!;
+  }
+
+  private advance(): void {
     const d = this.opts.delay;
-    const n = this.window.length;
-    if (n > d) this.received(this.window[n - 1 - d]!, out);
-    if (n > 2 * d) this.started(this.window[n - 1 - 2 * d]!, out);
-    if (n > 3 * d) this.finish(this.window.shift()!, out);
+    const n = this.windowLen;
+    if (n > d) this.received(this.task(n - 1 - d));
+    if (n > 2 * d) this.started(this.task(n - 1 - 2 * d));
+    if (n > 3 * d) {
+      const t = this.task(0);
+      this.window[this.windowStart] = undefined;
+      this.windowStart = (this.windowStart + 1) % this.window.length;
+      this.windowLen--;
+      this.finish(t);
+    }
   }
 
-  private received(t: SimTask, out: Envelope[]): void {
+  private received(t: SimTask): void {
     this.workerEvent(
       t,
-      `"name": ${q(t.name)}, "args": ${q(t.args)}, "kwargs": ${q(t.kwargs)}, "root_id": "${t.uuid}", "parent_id": null, "retries": 0, "eta": null, "expires": null, "type": "task-received"`,
-      out,
+      `"name": ${TASK_NAMES_Q[t.name]}, "args": "${t.args}", "kwargs": "${t.kwargs}", "root_id": "${t.uuid}", "parent_id": null, "retries": 0, "eta": null, "expires": null, "type": "task-received"`,
+      RK_RECEIVED,
     );
   }
 
-  private started(t: SimTask, out: Envelope[]): void {
-    this.workerEvent(t, `"type": "task-started"`, out);
+  private started(t: SimTask): void {
+    this.workerEvent(t, `"type": "task-started"`, RK_STARTED);
   }
 
-  private finish(t: SimTask, out: Envelope[]): void {
+  private finish(t: SimTask): void {
     if (t.fail) {
-      this.workerEvent(t, `"exception": "ValueError('card declined')", "traceback": ${q(TRACEBACK)}, "type": "task-failed"`, out);
+      this.workerEvent(t, `"exception": "ValueError('card declined')", "traceback": ${TRACEBACK_Q}, "type": "task-failed"`, RK_FAILED);
     } else {
-      this.workerEvent(t, `"result": "{'ok': True, 'n': ${t.args.length}}", "runtime": ${t.runtime}, "type": "task-succeeded"`, out);
+      this.workerEvent(t, `"result": "{'ok': True, 'n': ${t.args.length}}", "runtime": ${t.runtime}, "type": "task-succeeded"`, RK_SUCCEEDED);
     }
   }
 
   /** Emits every outstanding event (tasks still in the window) and flushes batches. */
-  drain(out: Envelope[]): void {
+  drain(out?: Envelope[]): void {
+    this.out = out ?? null;
     const d = this.opts.delay;
     // Walk the remaining tasks through their phases, oldest first, without starting new ones.
-    const rest = this.window.splice(0);
+    const rest: SimTask[] = [];
+    for (let i = 0; i < this.windowLen; i++) rest.push(this.task(i));
+    this.window.fill(undefined);
+    this.windowStart = 0;
+    this.windowLen = 0;
     for (let i = 0; i < rest.length; i++) {
       const t = rest[i]!;
       const age = rest.length - 1 - i; // steps since its task-sent
-      if (age < d) this.received(t, out);
-      if (age < 2 * d) this.started(t, out);
-      this.finish(t, out);
+      if (age < d) this.received(t);
+      if (age < 2 * d) this.started(t);
+      this.finish(t);
     }
-    this.flushAll(out);
+    this.flushAllNow();
+    this.out = null;
   }
 
-  flushAll(out: Envelope[]): void {
-    for (let w = 0; w < this.opts.workers; w++) this.flushWorker(w, out);
+  flushAll(out?: Envelope[]): void {
+    this.out = out ?? null;
+    this.flushAllNow();
+    this.out = null;
+  }
+
+  private flushAllNow(): void {
+    for (let w = 0; w < this.opts.workers; w++) this.flushWorker(w);
   }
 
   /** worker-online / worker-heartbeat / worker-offline for every simulated worker. */
-  workerEvents(type: 'worker-online' | 'worker-heartbeat' | 'worker-offline', out: Envelope[]): void {
+  workerEvents(type: 'worker-online' | 'worker-heartbeat' | 'worker-offline', out?: Envelope[]): void {
+    this.out = out ?? null;
     for (let w = 0; w < this.opts.workers; w++) {
-      const host = this.workerNames[w]!;
       const json =
-        `{"hostname": ${q(host)}, "utcoffset": 0, "pid": ${1000 + w}, "clock": ${++this.workerClock[w]!}, "freq": 2.0, "active": ${3 * this.opts.delay}, ` +
+        `${this.prefix[w]}${++this.workerClock[w]!}, "freq": 2.0, "active": ${3 * this.opts.delay}, ` +
         `"processed": ${this.tasksStarted}, "loadavg": [1.2, 0.9, 0.7], "sw_ident": "py-celery", "sw_ver": "5.2.6", "sw_sys": "Linux", ` +
-        `"timestamp": ${Date.now() / 1000}, "type": "${type}"}`;
-      out.push(envelope(json, type.replace('-', '.'), host, 0));
+        `"timestamp": ${this.timestamp()}, "type": "${type}"}`;
+      this.emit(RK_WORKER[type], w, json, 0);
     }
+    this.out = null;
   }
 }

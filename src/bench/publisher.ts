@@ -1,14 +1,15 @@
 /**
  * The benchmark's event publisher, run as its own process (child_process.fork) so it neither
- * shares a thread with Celeriac nor with the harness. It builds real-format event envelopes
- * (events.ts) and pipelines raw RESP `PUBLISH` commands into Redis at a controlled rate of
- * task events per second, counting Redis' replies. Messages: parent → {start}, child →
- * {ready}, {done: PublishResult}.
+ * shares a thread with Celeriac nor with the harness. It builds real-format event messages
+ * (events.ts) and pipelines raw RESP `PUBLISH` commands of kombu envelopes into Redis
+ * (publisher-wire.ts) at a controlled rate of task events per second, counting Redis' replies.
+ * Messages: parent → {start}, child → {ready}, {done: PublishResult}.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LifecycleStream, type Envelope } from './events.js';
+import { LifecycleStream, ROUTING_KEYS, type MessageSink } from './events.js';
+import { PublishReplyCounter, RespPublishEncoder } from './publisher-wire.js';
 
 export interface PublisherOptions {
   /** 'redis' (raw RESP PUBLISH) or an amqp:// URL (amqplib, exchange celeryev). */
@@ -40,12 +41,9 @@ export interface PublishResult {
   behindS: number;
 }
 
-function resp(channel: string, text: string): string {
-  return `*3\r\n$7\r\nPUBLISH\r\n$${channel.length}\r\n${channel}\r\n$${text.length}\r\n${text}\r\n`;
-}
-
-interface Sink {
-  write(out: Envelope[]): boolean;
+interface Sink extends MessageSink {
+  /** Sends what the messages since the last call made; false: wait for drain before more. */
+  send(): boolean;
   waitDrain(): Promise<void>;
   unconfirmed(): number;
   finish(): Promise<void>;
@@ -53,22 +51,24 @@ interface Sink {
   replies(): number;
 }
 
-async function amqpSink(url: string): Promise<Sink> {
+async function amqpSink(url: string, hosts: readonly string[]): Promise<Sink> {
   const amqp = await import('amqplib');
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   await ch.assertExchange('celeryev', 'topic', { durable: true, autoDelete: false });
   let sent = 0;
+  let ok = true;
   return {
-    write(out) {
-      let ok = true;
-      for (const e of out) {
-        ok = ch.publish('celeryev', e.routingKey, Buffer.from(e.payload, 'utf8'), {
-          contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 1, priority: 0, headers: { hostname: e.hostname },
-        }) && ok;
-        sent++;
-      }
-      return ok;
+    message(routingKey, host, payload) {
+      ok = ch.publish('celeryev', ROUTING_KEYS[routingKey]!, Buffer.from(payload, 'utf8'), {
+        contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 1, priority: 0, headers: { hostname: hosts[host]! },
+      }) && ok;
+      sent++;
+    },
+    send() {
+      const r = ok;
+      ok = true;
+      return r;
     },
     waitDrain: () => new Promise<void>((res) => ch.once('drain', () => res())),
     unconfirmed: () => 0,
@@ -82,75 +82,68 @@ async function amqpSink(url: string): Promise<Sink> {
 }
 
 export async function publish(o: PublisherOptions, onProgress?: (taskEvents: number) => void): Promise<PublishResult> {
-  if (o.transport && o.transport.startsWith('amqp')) return run(o, await amqpSink(o.transport), onProgress);
-  return run(o, await redisSink(o), onProgress);
+  const stream = new LifecycleStream({
+    workers: o.workers, multi: o.multi, failureRatio: o.failureRatio, delay: 40, hostPrefix: o.hostPrefix, pid: process.pid,
+  });
+  const sink = o.transport && o.transport.startsWith('amqp') ? await amqpSink(o.transport, stream.hosts) : await redisSink(o, stream.hosts);
+  return run(o, stream, sink, onProgress);
 }
 
-async function redisSink(o: PublisherOptions): Promise<Sink> {
+async function redisSink(o: PublisherOptions, hosts: readonly string[]): Promise<Sink> {
   const sock: Socket = connect({ host: o.host, port: o.port });
   sock.setNoDelay(true);
   await new Promise<void>((res, rej) => {
     sock.once('connect', () => res());
     sock.once('error', rej);
   });
-  let replies = 0;
-  let minSubs = Number.POSITIVE_INFINITY;
-  let tail = '';
+  const counter = new PublishReplyCounter();
+  // Replies are read once per tick: after a read the socket stops reading until the next send
+  // (they wait in the kernel, a few bytes each), instead of waking the process for every
+  // bunch of replies Redis writes while the publisher sleeps between ticks.
+  let finishing = false;
   sock.on('data', (d: Buffer) => {
-    const s = tail + d.toString('latin1');
-    let i = 0;
-    let nl: number;
-    while ((nl = s.indexOf('\r\n', i)) >= 0) {
-      if (s.charCodeAt(i) === 58 /* : */) {
-        const n = Number(s.slice(i + 1, nl));
-        if (n < minSubs) minSubs = n;
-      }
-      replies++;
-      i = nl + 2;
-    }
-    tail = s.slice(i);
+    counter.push(d);
+    if (!finishing) sock.pause();
   });
-  const prefix = `/${o.db}.celeryev/`;
-  let messages = 0;
+  const enc = new RespPublishEncoder(o.db, hosts, (chunk) => sock.write(chunk));
   return {
-    write(out) {
-      let chunk = '';
-      for (const e of out) chunk += resp(prefix + e.routingKey, e.text);
-      messages += out.length;
-      return chunk === '' ? true : sock.write(chunk, 'latin1');
+    message: (routingKey, host, payload, taskEvents) => enc.message(routingKey, host, payload, taskEvents),
+    send: () => {
+      sock.resume();
+      return enc.flush();
     },
     waitDrain: () => new Promise<void>((res) => sock.once('drain', () => res())),
-    unconfirmed: () => messages - replies,
+    unconfirmed: () => {
+      sock.resume();
+      return enc.messages - counter.replies;
+    },
     async finish() {
+      finishing = true;
+      sock.resume();
       const deadline = Date.now() + 30000;
-      while (replies < messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while (counter.replies < enc.messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       sock.end();
     },
-    minSubscribers: () => (minSubs === Number.POSITIVE_INFINITY ? 0 : minSubs),
-    replies: () => replies,
+    minSubscribers: () => (counter.minSubscribers === Number.POSITIVE_INFINITY ? 0 : counter.minSubscribers),
+    replies: () => counter.replies,
   };
 }
 
-async function run(o: PublisherOptions, sink: Sink, onProgress?: (taskEvents: number) => void): Promise<PublishResult> {
-  const stream = new LifecycleStream({
-    workers: o.workers, multi: o.multi, failureRatio: o.failureRatio, delay: 40, hostPrefix: o.hostPrefix, pid: process.pid,
-  });
+async function run(o: PublisherOptions, stream: LifecycleStream, sink: Sink, onProgress?: (taskEvents: number) => void): Promise<PublishResult> {
   let taskEvents = 0;
   let messages = 0;
   let workerMessages = 0;
-  const send = (out: Envelope[]): boolean => {
-    for (const e of out) {
-      taskEvents += e.taskEvents;
+  stream.sinkTo({
+    message(routingKey, host, payload, n) {
+      taskEvents += n;
       messages++;
-      if (e.taskEvents === 0) workerMessages++;
-    }
-    const ok = sink.write(out);
-    out.length = 0;
-    return ok;
-  };
-  const out: Envelope[] = [];
-  stream.workerEvents('worker-online', out);
-  send(out);
+      if (n === 0) workerMessages++;
+      sink.message(routingKey, host, payload, n);
+    },
+  });
+  const send = (): boolean => sink.send();
+  stream.workerEvents('worker-online');
+  send();
   const t0 = performance.now();
   const end = t0 + o.durationS * 1000;
   let nextHeartbeat = t0 + 2000;
@@ -165,21 +158,18 @@ async function run(o: PublisherOptions, sink: Sink, onProgress?: (taskEvents: nu
     const tickMs = now - lastTick;
     lastTick = now;
     if (now >= nextHeartbeat) {
-      stream.workerEvents('worker-heartbeat', out);
+      stream.workerEvents('worker-heartbeat');
       nextHeartbeat += 2000;
     }
-    const due = o.rate > 0 ? Math.floor(((now - t0) / 1000) * o.rate) - taskEvents : 4000;
+    // Task events sent before this tick's steps (the heartbeats carry none).
+    const before = taskEvents;
+    const due = o.rate > 0 ? Math.floor(((now - t0) / 1000) * o.rate) - before : 4000;
     if (o.rate > 0 && due * 10 > o.rate) behindMs += tickMs;
-    let produced = 0;
     const max = Math.min(due, 4000);
-    while (produced < max) {
-      const before = out.length;
-      stream.step(out);
-      for (let i = before; i < out.length; i++) produced += out[i]!.taskEvents;
-    }
+    while (taskEvents - before < max) stream.step();
     // Batches are flushed per tick like a worker's event loop iteration.
-    if (o.multi > 1) stream.flushAll(out);
-    const ok = send(out);
+    if (o.multi > 1) stream.flushAll();
+    const ok = send();
     if (now - lastProgress > 1000) {
       onProgress?.(taskEvents);
       lastProgress = now;
@@ -190,9 +180,9 @@ async function run(o: PublisherOptions, sink: Sink, onProgress?: (taskEvents: nu
     // Keep the pipeline bounded so a stalled Redis shows up as a lower achieved rate.
     while (sink.unconfirmed() > 200000) await sleep(5);
   }
-  stream.drain(out);
-  stream.workerEvents('worker-offline', out);
-  if (!send(out)) await waitDrain();
+  stream.drain();
+  stream.workerEvents('worker-offline');
+  if (!send()) await waitDrain();
   const elapsedS = (performance.now() - t0) / 1000;
   await sink.finish();
   return {

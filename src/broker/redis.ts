@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { maskUrl } from '../config/config.js';
 import { AppError, describeError } from '../shared/errors.js';
-import { unwrapEnvelope, wrapEnvelope } from './kombu.js';
+import { wrapEnvelope } from './kombu.js';
+import { deliverEnvelope } from './kombu-bytes.js';
+import { RedisSubscriber } from './redis-subscriber.js';
 import { parseRedisUrl } from './redis-url.js';
 import type {
   BrokerAdapter,
@@ -24,15 +26,17 @@ export interface RedisBrokerOptions {
 
 /**
  * Redis transport: events arrive by pub/sub (`PSUBSCRIBE /{db}.celeryev/*`), at most once and
- * without buffering, so this connection does nothing but read and hand off. A separate
- * connection sends commands (broadcasts, later LLEN/LPUSH).
+ * without buffering, so this connection does nothing but read and hand off: it is our own
+ * minimal subscriber (redis-subscriber.ts), which hands each message over as bytes. A separate
+ * ioredis connection sends commands (broadcasts, queue lengths, task publishing).
  */
 export class RedisBroker implements BrokerAdapter {
   readonly kind = 'redis' as const;
   readonly displayUrl: string;
   readonly db: number;
   readonly keyPrefix: string;
-  private readonly sub: Redis;
+  private readonly sub: RedisSubscriber;
+  private consumer: EventConsumer | null = null;
   /** The command connection: broadcasts, queue lengths, task publishing. */
   readonly cmd: Redis;
   private listeners: BrokerStatusListener[] = [];
@@ -56,20 +60,30 @@ export class RedisBroker implements BrokerAdapter {
       // reconnect with backoff forever.
       retryStrategy: (times: number) => (this.started && !this.stopping ? Math.min(100 * 2 ** Math.min(times, 6), 5000) : null),
     };
-    this.sub = new Redis({ ...common, connectionName: 'celeriac-events' });
-    this.cmd = new Redis({ ...common, connectionName: 'celeriac-cmd' });
-    for (const c of [this.sub, this.cmd]) {
-      c.on('error', (err: Error) => {
-        this.lastError = err;
-        if (this.started && !this.stopping) opts.log.debug({ err: describeError(err) }, 'redis connection error');
-      });
-    }
-    this.sub.on('close', () => this.setStatus('disconnected', false));
-    this.sub.on('ready', () => {
-      const again = this.everReady;
-      this.everReady = true;
-      this.setStatus('connected', again);
+    const onError = (err: Error) => {
+      this.lastError = err;
+      if (this.started && !this.stopping) opts.log.debug({ err: describeError(err) }, 'redis connection error');
+    };
+    const max = opts.maxMessageChars;
+    this.sub = new RedisSubscriber({
+      host: options.host, port: options.port, path: options.path, tls: options.tls, username: options.username, password: options.password,
+      db, connectionName: 'celeriac-events', pattern: this.channel('celeryev', '*'), connectTimeoutMs: common.connectTimeout,
+      retryStrategy: common.retryStrategy,
+      // A UTF-8 byte makes at most one character, and three bytes at least one: a payload of
+      // more than 3 × max bytes is over max characters whatever it holds, and is skipped unread.
+      maxPayloadBytes: max * 3,
+      onMessage: (buf, start, end) => deliverEnvelope(buf, start, end, max, this.consumer!),
+      onOversize: (bytes) => this.consumer?.malformed('too_large', `${bytes} bytes`),
+      onReady: () => {
+        const again = this.everReady;
+        this.everReady = true;
+        this.setStatus('connected', again);
+      },
+      onClose: () => this.setStatus('disconnected', false),
+      onError,
     });
+    this.cmd = new Redis({ ...common, connectionName: 'celeriac-cmd' });
+    this.cmd.on('error', onError);
   }
 
   /** The pub/sub channel of an exchange (and routing key), as kombu names it. */
@@ -78,21 +92,13 @@ export class RedisBroker implements BrokerAdapter {
   }
 
   async start(consumer: EventConsumer): Promise<void> {
-    const max = this.opts.maxMessageChars;
-    this.sub.on('pmessage', (_pattern: string, _channel: string, raw: string) => {
-      if (raw.length > max) {
-        consumer.malformed('too_large', `${raw.length} characters`);
-        return;
-      }
-      const r = unwrapEnvelope(raw);
-      if (r.ok) consumer.payload(r.text, null);
-      else consumer.malformed(r.kind, r.detail);
-    });
-    try {
-      await Promise.all([this.sub.connect(), this.cmd.connect()]);
-      await this.sub.psubscribe(this.channel('celeryev', '*'));
-    } catch (err) {
-      this.sub.disconnect();
+    this.consumer = consumer;
+    // Both attempts settle before either is torn down: disconnecting ioredis in the middle of
+    // a TLS handshake left its socket without an error listener (an uncaught exception).
+    const [sub, cmd] = await Promise.allSettled([this.sub.start(), this.cmd.connect()]);
+    if (sub.status === 'rejected' || cmd.status === 'rejected') {
+      const err: unknown = sub.status === 'rejected' ? sub.reason : (cmd as PromiseRejectedResult).reason;
+      await this.sub.stop();
       this.cmd.disconnect();
       // ioredis reports "Connection is closed" after the socket error that says why.
       const why = this.lastError ?? err;
@@ -105,8 +111,7 @@ export class RedisBroker implements BrokerAdapter {
   async stop(): Promise<void> {
     this.stopping = true;
     this.setStatus('closed', false);
-    await Promise.allSettled([this.sub.quit(), this.cmd.quit()]);
-    this.sub.disconnect();
+    await Promise.allSettled([this.sub.stop(), this.cmd.quit()]);
     this.cmd.disconnect();
   }
 

@@ -10,8 +10,38 @@ interface PerTask {
   /** The last value set (last set wins, as with direct gauge updates). */
   prefetchTime: number | null;
   runtimes: number[];
-  /** Events counted per type. */
-  types: Map<string, number>;
+  /** Events counted per type: Celery's task event types by index (TYPES), others by name. */
+  counts: number[];
+  /** The types in the order they were first seen (the order they reach prom-client): an index into `counts`, or a custom type's name. */
+  seen: (number | string)[];
+  custom: Map<string, number> | null;
+}
+
+/** Task event types counted in an array (a Map update per event cost two hash lookups). */
+const TYPES = ['task-sent', 'task-received', 'task-started', 'task-succeeded', 'task-failed', 'task-retried', 'task-revoked', 'task-rejected'];
+const CUSTOM = -1;
+
+function typeIndex(type: string): number {
+  switch (type) {
+    case 'task-sent':
+      return 0;
+    case 'task-received':
+      return 1;
+    case 'task-started':
+      return 2;
+    case 'task-succeeded':
+      return 3;
+    case 'task-failed':
+      return 4;
+    case 'task-retried':
+      return 5;
+    case 'task-revoked':
+      return 6;
+    case 'task-rejected':
+      return 7;
+    default:
+      return CUSTOM;
+  }
 }
 
 /** Runtime observations held between scrapes at most; beyond it they are handed over early. */
@@ -27,6 +57,8 @@ export class FlowerMetrics {
   /** worker → task name → counts (nested maps: no key strings built per event). */
   private perTask = new Map<string, Map<string, PerTask>>();
   private pendingRuntimes = 0;
+  private lastWorker: string | null = null;
+  private lastByTask: Map<string, PerTask> | undefined = undefined;
 
   constructor(private readonly m: Metrics) {
     const flush = () => this.flush();
@@ -36,17 +68,32 @@ export class FlowerMetrics {
   }
 
   private entry(worker: string, type: string, task: string): PerTask {
-    let byTask = this.perTask.get(worker);
-    if (!byTask) {
-      byTask = new Map();
-      this.perTask.set(worker, byTask);
+    // Events of one worker often come in a row (task.multi batches).
+    let byTask: Map<string, PerTask> | undefined = this.lastByTask;
+    if (worker !== this.lastWorker) {
+      byTask = this.perTask.get(worker);
+      if (!byTask) {
+        byTask = new Map();
+        this.perTask.set(worker, byTask);
+      }
+      this.lastWorker = worker;
+      this.lastByTask = byTask;
     }
-    let p = byTask.get(task);
+    let p = byTask!.get(task);
     if (!p) {
-      p = { worker, task, prefetchedDelta: 0, prefetchedTouched: false, prefetchTime: null, runtimes: [], types: new Map() };
-      byTask.set(task, p);
+      p = {
+        worker, task, prefetchedDelta: 0, prefetchedTouched: false, prefetchTime: null, runtimes: [],
+        counts: [0, 0, 0, 0, 0, 0, 0, 0], seen: [], custom: null,
+      };
+      byTask!.set(task, p);
     }
-    p.types.set(type, (p.types.get(type) ?? 0) + 1);
+    const i = typeIndex(type);
+    if (i === CUSTOM) {
+      const custom = (p.custom ??= new Map());
+      const n = custom.get(type);
+      if (n === undefined) p.seen.push(type);
+      custom.set(type, (n ?? 0) + 1);
+    } else if (p.counts[i]!++ === 0) p.seen.push(i);
     return p;
   }
 
@@ -96,7 +143,11 @@ export class FlowerMetrics {
     const m = this.m;
     for (const byTask of this.perTask.values()) {
       for (const p of byTask.values()) {
-        for (const [type, n] of p.types) m.flowerEvents.inc({ worker: p.worker, type, task: p.task }, n);
+        for (const x of p.seen) {
+          const type = typeof x === 'number' ? TYPES[x]! : x;
+          const n = typeof x === 'number' ? p.counts[x]! : p.custom!.get(x)!;
+          m.flowerEvents.inc({ worker: p.worker, type, task: p.task }, n);
+        }
         const wt = { worker: p.worker, task: p.task };
         if (p.prefetchedDelta > 0) m.flowerPrefetched.inc(wt, p.prefetchedDelta);
         else if (p.prefetchedDelta < 0) m.flowerPrefetched.dec(wt, -p.prefetchedDelta);
@@ -106,6 +157,8 @@ export class FlowerMetrics {
       }
     }
     this.perTask.clear();
+    this.lastWorker = null;
+    this.lastByTask = undefined;
     this.pendingRuntimes = 0;
   }
 }

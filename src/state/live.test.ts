@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveState } from './live.js';
-import type { CeleryEvent } from './types.js';
+import { applyTaskEvent, emptyTask, SETTLED_STATES } from './merge.js';
+import type { CeleryEvent, Task } from './types.js';
 
 const ev = (type: string, uuid: string, timestamp: number): CeleryEvent => ({ type, uuid, timestamp, hostname: 'w1@h', clock: timestamp });
 
@@ -29,5 +30,65 @@ describe('LiveState finished-task memory', () => {
     expect(s.inflight.size).toBe(0);
     expect(s.apply(ev('task-started', 't49000', 2))!.state).toBe('SUCCESS');
     expect(s.apply(ev('task-started', 't48999', 2))!.state).toBe('STARTED');
+  });
+});
+
+/** The finished-task memory as first written (uuid → task, eviction checks identity): the reference. */
+class ReferenceMemory {
+  readonly inflight = new Map<string, Task>();
+  private readonly finished = new Map<string, Task>();
+  private readonly ring: (Task | undefined)[] = [];
+  private head = 0;
+  constructor(private readonly max: number) {}
+
+  apply(ev: CeleryEvent): Task {
+    const uuid = ev.uuid!;
+    let task = this.inflight.get(uuid);
+    let wasFinished = false;
+    if (!task) {
+      task = this.finished.get(uuid);
+      if (task) wasFinished = true;
+      else task = emptyTask(uuid, ev.timestamp);
+    }
+    applyTaskEvent(task, ev);
+    if (SETTLED_STATES.has(task.state)) {
+      if (!wasFinished) {
+        this.inflight.delete(uuid);
+        const old = this.ring[this.head];
+        if (old !== undefined && this.finished.get(old.uuid) === old) this.finished.delete(old.uuid);
+        this.ring[this.head] = task;
+        this.head = this.head + 1 === this.max ? 0 : this.head + 1;
+        this.finished.set(task.uuid, task);
+      }
+    } else {
+      if (wasFinished) this.finished.delete(uuid);
+      this.inflight.set(uuid, task);
+    }
+    return task;
+  }
+}
+
+describe('LiveState finished-task memory against the reference', () => {
+  it('decides like the reference on random event sequences', () => {
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const types = ['task-received', 'task-started', 'task-succeeded', 'task-failed', 'task-retried', 'task-orphaned', 'task-revoked'];
+    for (let round = 0; round < 40; round++) {
+      const max = 1 + rnd(6);
+      const s = new LiveState({ finishedCacheSize: max });
+      const ref = new ReferenceMemory(max);
+      for (let i = 0; i < 400; i++) {
+        const type = types[rnd(types.length)]!;
+        const e: CeleryEvent = { type, uuid: `u${rnd(12)}`, timestamp: rnd(50), hostname: 'w1@h', clock: i };
+        if (type === 'task-orphaned') e.derived = 'worker-lost';
+        const got = type === 'task-orphaned' ? s.applyDerived(e) : s.apply(e)!;
+        const want = ref.apply(e);
+        expect([round, i, got.uuid, got.state, got.timestamp]).toEqual([round, i, want.uuid, want.state, want.timestamp]);
+        expect([...s.inflight.keys()].sort()).toEqual([...ref.inflight.keys()].sort());
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { applyTaskEvent, emptyTask, SETTLED_STATES } from './merge.js';
+import { applyTaskEvent, emptyTask, isSettled, SETTLED_STATES } from './merge.js';
 import type { CeleryEvent, Task, Worker } from './types.js';
 
 export interface LiveStateOptions {
@@ -38,6 +38,9 @@ export class LiveState {
   private readonly finished = new Map<string, Task>();
   private readonly finishedRing: (Task | undefined)[] = [];
   private finishedHead = 0;
+  /** The worker the last task event came from (events of one worker often come in a row). */
+  private lastWorker: Worker | null = null;
+  private lastWorkersSize = 0;
   private listeners: LiveListener[] = [];
   /** Celeriac's own Lamport clock (celery-wire.md §4.4). */
   clock = 0;
@@ -62,6 +65,7 @@ export class LiveState {
   }
 
   seedWorkers(workers: Iterable<Worker>): void {
+    this.lastWorker = null;
     for (const w of workers) {
       this.workers.set(w.hostname, w);
       this.freqKnown.add(w.hostname);
@@ -85,24 +89,29 @@ export class LiveState {
   private applyTask(ev: CeleryEvent): Task {
     const uuid = ev.uuid!;
     let task = this.inflight.get(uuid);
-    let wasFinished = false;
+    // Where the task was before this event: 0 in flight, 1 finished (remembered), 2 new.
+    let was = 0;
     if (!task) {
       task = this.finished.get(uuid);
-      if (task) wasFinished = true;
-      else task = emptyTask(uuid, ev.timestamp);
+      if (task) was = 1;
+      else {
+        task = emptyTask(uuid, ev.timestamp);
+        was = 2;
+      }
     }
     applyTaskEvent(task, ev, this.cut);
-    const done = SETTLED_STATES.has(task.state);
-    if (done) {
-      if (!wasFinished) {
-        this.inflight.delete(uuid);
+    if (isSettled(task.state)) {
+      if (was !== 1) {
+        if (was === 0) this.inflight.delete(uuid);
         this.rememberFinished(task);
       }
-    } else {
-      if (wasFinished) this.finished.delete(uuid);
+    } else if (was !== 0) {
+      // (A task already in flight stays where it is: setting it again changes nothing.)
+      if (was === 1) this.finished.delete(uuid);
       this.inflight.set(uuid, task);
     }
-    for (const l of this.listeners) l.task?.(task, ev);
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!.task?.(task, ev);
     return task;
   }
 
@@ -151,6 +160,7 @@ export class LiveState {
     const w = this.workers.get(hostname);
     if (!w) return;
     this.workers.delete(hostname);
+    if (this.lastWorker === w) this.lastWorker = null;
     this.freqKnown.delete(hostname);
     for (const l of this.listeners) l.workerRemoved?.(w);
   }
@@ -161,6 +171,9 @@ export class LiveState {
   }
 
   private getWorker(hostname: string, ts: number): Worker {
+    const last = this.lastWorker;
+    // (The size check notices a worker deleted from the map by someone else.)
+    if (last !== null && last.hostname === hostname && this.workers.size === this.lastWorkersSize) return last;
     let w = this.workers.get(hostname);
     if (!w) {
       w = {
@@ -170,6 +183,8 @@ export class LiveState {
       };
       this.workers.set(hostname, w);
     }
+    this.lastWorker = w;
+    this.lastWorkersSize = this.workers.size;
     return w;
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyTaskEvent, emptyTask, exceptionType, queueWait, replacesState } from './merge.js';
+import {
+  applyTaskEvent, CUSTOM_RANK, emptyTask, exceptionType, isSettled, isTerminalEvent, queueWait, rankOf, replacesState, SETTLED_STATES, stateOfEvent, timeFieldOf,
+} from './merge.js';
 import type { CeleryEvent, Task } from './types.js';
 
 const ev = (type: string, timestamp: number, extra: Partial<CeleryEvent> = {}): CeleryEvent => ({
@@ -124,5 +126,41 @@ describe('derived fields', () => {
     expect(queueWait({ started: 5, received: null, sent: 1, eta: null })).toBe(4);
     expect(queueWait({ started: 5, received: 2, sent: 1, eta: '2026' })).toBeNull();
     expect(queueWait({ started: null, received: 2, sent: 1, eta: null })).toBeNull();
+  });
+});
+
+describe('state helpers', () => {
+  // The tables these functions were written as before they became switches (hot path).
+  const RANK: Record<string, number> = { PENDING: 0, RETRY: 1, RECEIVED: 2, STARTED: 3, ORPHANED: 3, REJECTED: 4, REVOKED: 5, FAILURE: 7, SUCCESS: 8 };
+  const EVENT_STATE: Record<string, string> = {
+    'task-sent': 'PENDING', 'task-received': 'RECEIVED', 'task-started': 'STARTED', 'task-succeeded': 'SUCCESS', 'task-failed': 'FAILURE',
+    'task-retried': 'RETRY', 'task-revoked': 'REVOKED', 'task-rejected': 'REJECTED', 'task-orphaned': 'ORPHANED',
+  };
+  const TIME_FIELD: Record<string, string> = {
+    'task-sent': 'sent', 'task-received': 'received', 'task-started': 'started', 'task-succeeded': 'succeeded', 'task-failed': 'failed',
+    'task-retried': 'retried', 'task-revoked': 'revoked', 'task-rejected': 'rejected',
+  };
+  const types = [...Object.keys(EVENT_STATE), 'task-custom-thing', 'task-x', 'task-constructor', 'task-__proto__'];
+  const states = [...Object.keys(RANK), 'CUSTOM_THING', 'PROGRESS', 'constructor', '__proto__', ''];
+
+  it('rankOf, stateOfEvent, timeFieldOf, isTerminalEvent, isSettled agree with the tables', () => {
+    for (const s of states) expect([s, rankOf(s)]).toEqual([s, Object.hasOwn(RANK, s) ? RANK[s] : CUSTOM_RANK]);
+    for (const s of states) expect([s, isSettled(s)]).toEqual([s, SETTLED_STATES.has(s)]);
+    for (const t of types) {
+      expect([t, stateOfEvent(t)]).toEqual([t, Object.hasOwn(EVENT_STATE, t) ? EVENT_STATE[t] : t.slice(5).toUpperCase().replace(/-/g, '_')]);
+      expect([t, timeFieldOf(t)]).toEqual([t, Object.hasOwn(TIME_FIELD, t) ? TIME_FIELD[t] : undefined]);
+      expect([t, isTerminalEvent(t)]).toEqual([t, ['task-succeeded', 'task-failed', 'task-revoked', 'task-rejected'].includes(t)]);
+    }
+  });
+
+  it('writes each event type to its own time column and finished only for terminal ones', () => {
+    for (const t of types) {
+      const task = emptyTask('u', 5);
+      applyTaskEvent(task, ev(t, 7));
+      const tf = TIME_FIELD[t];
+      for (const col of Object.values(TIME_FIELD)) expect([t, col, (task as unknown as Record<string, unknown>)[col]]).toEqual([t, col, col === tf ? 7 : null]);
+      expect([t, task.finished]).toEqual([t, isTerminalEvent(t) ? 7 : null]);
+      expect([t, task.state]).toEqual([t, stateOfEvent(t)]);
+    }
   });
 });

@@ -10,57 +10,96 @@ import type { CeleryEvent, Task } from './types.js';
  * unfinished states, but every real terminal state beats it: a task orphaned and then
  * redelivered (acks_late) ends in its real final state whatever order things arrive in.
  */
-const RANK: Record<string, number> = {
-  PENDING: 0,
-  RETRY: 1,
-  RECEIVED: 2,
-  STARTED: 3,
-  ORPHANED: 3,
-  REJECTED: 4,
-  REVOKED: 5,
-  FAILURE: 7,
-  SUCCESS: 8,
-};
 export const CUSTOM_RANK = 6;
-export const rankOf = (state: string): number => RANK[state] ?? CUSTOM_RANK;
+export function rankOf(state: string): number {
+  // A switch, not a lookup table: the table's keyed loads went megamorphic on the hot path.
+  switch (state) {
+    case 'PENDING':
+      return 0;
+    case 'RETRY':
+      return 1;
+    case 'RECEIVED':
+      return 2;
+    case 'STARTED':
+    case 'ORPHANED':
+      return 3;
+    case 'REJECTED':
+      return 4;
+    case 'REVOKED':
+      return 5;
+    case 'FAILURE':
+      return 7;
+    case 'SUCCESS':
+      return 8;
+    default:
+      return CUSTOM_RANK;
+  }
+}
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
 /** States that leave the live model's in-flight map: the terminal ones plus ORPHANED. */
 export const SETTLED_STATES: ReadonlySet<string> = new Set([...TERMINAL_STATES, 'ORPHANED']);
+/** SETTLED_STATES.has(state), without a hash lookup (once per event on the hot path). */
+export const isSettled = (state: string): boolean =>
+  state === 'SUCCESS' || state === 'FAILURE' || state === 'REVOKED' || state === 'REJECTED' || state === 'ORPHANED';
 /** States in which a worker holds the task (reserved, running, or waiting to retry). */
 export const HELD_STATES: ReadonlySet<string> = new Set(['RECEIVED', 'STARTED', 'RETRY']);
 
-const EVENT_STATE: Record<string, string> = {
-  'task-sent': 'PENDING',
-  'task-received': 'RECEIVED',
-  'task-started': 'STARTED',
-  'task-succeeded': 'SUCCESS',
-  'task-failed': 'FAILURE',
-  'task-retried': 'RETRY',
-  'task-revoked': 'REVOKED',
-  'task-rejected': 'REJECTED',
-  'task-orphaned': 'ORPHANED',
-};
+/** The task event types Celery defines, as small numbers (one string switch per event). */
+const enum T {
+  Sent,
+  Received,
+  Started,
+  Succeeded,
+  Failed,
+  Retried,
+  Revoked,
+  Rejected,
+  Orphaned,
+  Custom,
+}
+
+function typeCode(type: string): T {
+  switch (type) {
+    case 'task-sent':
+      return T.Sent;
+    case 'task-received':
+      return T.Received;
+    case 'task-started':
+      return T.Started;
+    case 'task-succeeded':
+      return T.Succeeded;
+    case 'task-failed':
+      return T.Failed;
+    case 'task-retried':
+      return T.Retried;
+    case 'task-revoked':
+      return T.Revoked;
+    case 'task-rejected':
+      return T.Rejected;
+    case 'task-orphaned':
+      return T.Orphaned;
+    default:
+      return T.Custom;
+  }
+}
+
+const STATE_OF: readonly string[] = ['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS', 'FAILURE', 'RETRY', 'REVOKED', 'REJECTED', 'ORPHANED'];
+/** The per-type timestamp column an event writes (received, started, ...), if any. */
+const TIME_FIELD: readonly (keyof Task | undefined)[] = ['sent', 'received', 'started', 'succeeded', 'failed', 'retried', 'revoked', 'rejected'];
+
+function stateOf(code: T, type: string): string {
+  return code === T.Custom ? type.slice(5).toUpperCase().replace(/-/g, '_') : STATE_OF[code]!;
+}
 
 /** Maps a task event type to the state it announces (`task-xyz` → `XYZ` for custom ones). */
 export function stateOfEvent(type: string): string {
-  return EVENT_STATE[type] ?? type.slice(5).toUpperCase().replace(/-/g, '_');
+  return stateOf(typeCode(type), type);
 }
 
-/** The per-type timestamp column an event writes (received, started, ...), if any. */
-const TIME_FIELD: Record<string, keyof Task> = {
-  'task-sent': 'sent',
-  'task-received': 'received',
-  'task-started': 'started',
-  'task-succeeded': 'succeeded',
-  'task-failed': 'failed',
-  'task-retried': 'retried',
-  'task-revoked': 'revoked',
-  'task-rejected': 'rejected',
-};
-export const timeFieldOf = (type: string) => TIME_FIELD[type];
-export const isTerminalEvent = (type: string) =>
-  type === 'task-succeeded' || type === 'task-failed' || type === 'task-revoked' || type === 'task-rejected';
+export const timeFieldOf = (type: string): keyof Task | undefined => TIME_FIELD[typeCode(type)];
+const isTerminalCode = (c: T) => c === T.Succeeded || c === T.Failed || c === T.Revoked || c === T.Rejected;
+export const isTerminalEvent = (type: string) => isTerminalCode(typeCode(type));
 
 /**
  * Does an event announcing `newState` at `newTs` replace `curState` set at `curTs`?
@@ -107,8 +146,9 @@ export function emptyTask(uuid: string, ts: number): Task {
  */
 export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => string = (s) => s): void {
   const type = ev.type;
+  const code = typeCode(type);
   const ts = ev.timestamp;
-  const state = stateOfEvent(type);
+  const state = stateOf(code, type);
   // A new task starts as PENDING at time 0, which every event replaces.
   const wins = replacesState(state, ts, task.state, task.timestamp);
   if (wins) {
@@ -116,21 +156,49 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
     task.timestamp = ts;
   }
   if (ts < task.seen_at) task.seen_at = ts;
-  const tf = TIME_FIELD[type];
-  if (tf) (task as unknown as Record<string, number | null>)[tf] = maxN(task[tf] as number | null, ts);
-  if (isTerminalEvent(type)) task.finished = maxN(task.finished, ts);
-  if (typeof ev.clock === 'number' && ev.clock > task.clock) task.clock = ev.clock;
+  // Each time column by name (a keyed store through TIME_FIELD went megamorphic).
+  switch (code) {
+    case T.Sent:
+      task.sent = maxN(task.sent, ts);
+      break;
+    case T.Received:
+      task.received = maxN(task.received, ts);
+      break;
+    case T.Started:
+      task.started = maxN(task.started, ts);
+      break;
+    case T.Succeeded:
+      task.succeeded = maxN(task.succeeded, ts);
+      break;
+    case T.Failed:
+      task.failed = maxN(task.failed, ts);
+      break;
+    case T.Retried:
+      task.retried = maxN(task.retried, ts);
+      break;
+    case T.Revoked:
+      task.revoked = maxN(task.revoked, ts);
+      break;
+    case T.Rejected:
+      task.rejected = maxN(task.rejected, ts);
+      break;
+    default:
+      break;
+  }
+  if (isTerminalCode(code)) task.finished = maxN(task.finished, ts);
+  const clock = ev.clock;
+  if (typeof clock === 'number' && clock > task.clock) task.clock = clock;
 
   // Who ran it and how it failed come from the event that decides the state, so a late
   // event from an earlier run (another worker, an earlier retry) does not overwrite them.
   // The client is the original sender: a retry is re-sent by the worker's pool child.
   // Celeriac's own events (orphaning, reconciliation) say nothing about who ran the task.
   if (ev.derived === undefined) {
-    if (type === 'task-sent') {
+    if (code === T.Sent) {
       if (task.client === null || isOriginalSend(ev)) task.client = ev.hostname;
     } else if (wins || task.worker === null) task.worker = ev.hostname;
   }
-  if (type === 'task-orphaned') {
+  if (code === T.Orphaned) {
     // The latest orphaning wins, so its reason goes with its time.
     if (task.orphaned_at == null || ts >= task.orphaned_at) {
       task.orphaned_at = ts;
@@ -153,12 +221,12 @@ export function applyTaskEvent(task: Task, ev: CeleryEvent, cut: (s: string) => 
   task.eta = pick(ev.eta, task.eta);
   task.expires = pick(ev.expires, task.expires);
   if (typeof ev.runtime === 'number') task.runtime = ev.runtime;
-  if (type === 'task-revoked') {
+  if (code === T.Revoked) {
     task.terminated = pick(ev.terminated, task.terminated);
     task.signum = pick(ev.signum, task.signum);
     task.expired = pick(ev.expired, task.expired);
   }
-  if (type === 'task-rejected') task.requeue = pick(ev.requeue, task.requeue);
+  if (code === T.Rejected) task.requeue = pick(ev.requeue, task.requeue);
 }
 
 /** A task-sent of the first publication (not the re-publication of a retry). */

@@ -26,8 +26,10 @@ const newBucket = (t: number): Bucket => ({
 });
 
 function bump(m: Map<string, number>, k: string): void {
-  const key = m.has(k) || m.size < MAX_KEYS ? k : OTHER;
-  m.set(key, (m.get(key) ?? 0) + 1);
+  const n = m.get(k);
+  if (n !== undefined) m.set(k, n + 1);
+  else if (m.size < MAX_KEYS) m.set(k, 1);
+  else m.set(OTHER, (m.get(OTHER) ?? 0) + 1);
 }
 
 /** A fixed ring of time buckets of `step` seconds; old buckets are reused, so memory is flat. */
