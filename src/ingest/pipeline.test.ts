@@ -15,7 +15,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function setup(limits: { maxPendingMessages: number; maxPendingChars: number }) {
+async function setup(limits: { maxPendingMessages: number; maxPendingChars: number; batchSize?: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-pipeline-'));
   dirs.push(dir);
   const store = new SqliteStore({ path: join(dir, 'c.db'), maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
@@ -25,13 +25,35 @@ async function setup(limits: { maxPendingMessages: number; maxPendingChars: numb
   const broker = { ackUpTo: () => undefined } as unknown as BrokerAdapter;
   const ingestor = new Ingestor(
     { state: new LiveState({ finishedCacheSize: 100 }), store, broker, metrics, log: pino({ level: 'silent' }) },
-    { maxEventBytes: 1 << 20, flushIntervalMs: 50, batchSize: 100, ...limits },
+    { maxEventBytes: 1 << 20, flushIntervalMs: 50, batchSize: limits.batchSize ?? 100, ...limits },
   );
   return { store, metrics, ingestor };
 }
 
 const payload = (i: number, pad = 0) =>
   JSON.stringify({ type: 'task-received', uuid: `u${i}`, hostname: 'w@h', timestamp: 1000 + i, clock: i, name: 'x', args: 'a'.repeat(pad), kwargs: '{}' });
+
+describe('Ingestor batches', () => {
+  it('writes a batch once it holds 8 M characters, however few messages, and merges at most 32 M', async () => {
+    const { store, ingestor } = await setup({ maxPendingMessages: 1_000_000, maxPendingChars: 1 << 30, batchSize: 1_000_000 });
+    // The store's own writes, as they happen (the real SQLite store underneath).
+    const writes: number[] = [];
+    const write = store.write.bind(store);
+    store.write = (b) => {
+      writes.push(b.payloads.reduce((n, p) => n + p.length, 0));
+      return write(b);
+    };
+    // 100 messages of ~0.5 M characters each (task.multi-sized), fed in one go: nothing is
+    // written meanwhile, so the batches queue up and are merged when the first write returns.
+    for (let i = 0; i < 100; i++) ingestor.payload(payload(i, 500_000), null);
+    expect(await ingestor.drainAll()).toBe(true);
+    expect((await store.counts()).events).toBe(100);
+    expect(writes.length).toBeGreaterThan(1);
+    for (const chars of writes) expect(chars).toBeLessThanOrEqual(32 * 1024 * 1024 + 600_000);
+    expect(writes.reduce((a, b) => a + b, 0)).toBeGreaterThan(50_000_000);
+    await store.close();
+  }, 60_000);
+});
 
 describe('Ingestor backlog bounds', () => {
   it('drops and counts what comes in beyond --max-pending-mb, and stores everything it accepted', async () => {

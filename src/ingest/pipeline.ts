@@ -18,6 +18,13 @@ export interface IngestOptions {
 
 /** A write merges at most this many queued batches (of up to batchSize messages each). */
 const COALESCE_BATCHES = 8;
+/**
+ * Characters of payload text in one batch, and in one merged write, at most: `task.multi`
+ * messages carry up to 24 events, so a batch of batchSize messages could hold 240,000 events,
+ * all parsed at once on the writer thread. 8 M characters is about 20,000 events.
+ */
+const BATCH_CHARS = 8 * 1024 * 1024;
+const WRITE_CHARS = 4 * BATCH_CHARS;
 /** Keeps each derived payload well under --max-event-bytes (an orphan event is ~200 bytes). */
 const DERIVED_PER_PAYLOAD = 500;
 
@@ -107,7 +114,7 @@ export class Ingestor implements EventConsumer {
       this.pendingChars += text.length;
     }
     if (ackToken !== null) this.current.ackToken = ackToken;
-    if (this.current.payloads.length >= this.opts.batchSize) this.flush();
+    if (this.current.payloads.length >= this.opts.batchSize || this.current.chars >= BATCH_CHARS) this.flush();
   }
 
   /** Adds the messages and events received since the last call to their counters. */
@@ -205,9 +212,15 @@ export class Ingestor implements EventConsumer {
   private coalesce(): void {
     const first = this.queue[0]!;
     let n = first.payloads.length;
+    let chars = first.chars;
     let i = 1;
-    while (i < this.queue.length && n + this.queue[i]!.payloads.length <= this.opts.batchSize * COALESCE_BATCHES) {
+    while (
+      i < this.queue.length &&
+      n + this.queue[i]!.payloads.length <= this.opts.batchSize * COALESCE_BATCHES &&
+      chars + this.queue[i]!.chars <= WRITE_CHARS
+    ) {
       n += this.queue[i]!.payloads.length;
+      chars += this.queue[i]!.chars;
       i++;
     }
     if (i === 1) return;
