@@ -55,7 +55,7 @@ export function fillHistory(path: string, target: number, log: (s: string) => vo
   // The store's writer keeps the full-text indexes (store/sqlite/fts.ts); rows loaded here are
   // indexed the same way, one statement per index per step, as the writer's batches are.
   const top = db.prepare('SELECT coalesce(max(rowid), 0) FROM tasks').pluck();
-  const ftsCall = db.prepare('INSERT INTO tasks_fts_call (rowid, uuid, name, args, kwargs) SELECT rowid, uuid, name, args, kwargs FROM tasks WHERE rowid > ?');
+  const ftsCall = db.prepare('INSERT INTO tasks_fts_call (rowid, name, args, kwargs) SELECT rowid, name, args, kwargs FROM tasks WHERE rowid > ?');
   const ftsOutcome = db.prepare('INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT rowid, result, exception FROM tasks WHERE rowid > ?');
   for (let i = have; i < target; i += step) {
     db.transaction(() => {
@@ -83,7 +83,7 @@ const uuidOf = (i: string) =>
   `printf('%08x-%04x-4%03x-a%03x-%012x', CAST(${i} * @scale AS INTEGER), ((${i}) * 40503) % 65536, ((${i}) * 2654435761) % 4096, ((${i}) * 97) % 4096, ((${i}) * 1103515245 + 12345) % 281474976710656)`;
 
 /** One INSERT ... SELECT that generates rows @from..@to-1 entirely inside SQLite. */
-function fillSql(columns: readonly string[]): string {
+export function fillSql(columns: readonly string[]): string {
   const rank = "CASE state WHEN 'SUCCESS' THEN 8 WHEN 'FAILURE' THEN 7 WHEN 'REVOKED' THEN 5 WHEN 'REJECTED' THEN 4 WHEN 'STARTED' THEN 3 ELSE 2 END";
   const expr: Record<string, string> = {
     uuid: uuidOf('i'), name: '(SELECT v FROM bench_names WHERE id = CAST(40 * r2 * r2 * r2 AS INTEGER))', state: 'state', rank,

@@ -21,7 +21,7 @@ migrateSqlite(mdb);
 if (process.env.FTS_DETAIL) {
   const d = process.env.FTS_DETAIL;
   mdb.exec(`DROP TABLE tasks_fts_call; DROP TABLE tasks_fts_outcome;
-    CREATE VIRTUAL TABLE tasks_fts_call USING fts5(uuid, name, args, kwargs, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});
+    CREATE VIRTUAL TABLE tasks_fts_call USING fts5(name, args, kwargs, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});
     CREATE VIRTUAL TABLE tasks_fts_outcome USING fts5(result, exception, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});`);
 }
 mdb.close();

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.js';
 import type { SortField, TaskQuery, TimeRange } from '../types.js';
-import { globToLike, hasWildcard, likeEscape, type SearchClause } from './search.js';
+import { globToLike, hasWildcard, idPrefixes, likeEscape, WORD_COLUMNS, type SearchClause } from './search.js';
 
 /**
  * Builds the SQL of a task-list query for either store. Both dialects share this so that a
@@ -20,6 +20,18 @@ export interface Dialect {
    * fall back to substring matching.
    */
   fullText?(column: 'text' | 'args' | 'kwargs' | 'result' | 'exception' | 'traceback', value: string, param: (v: unknown) => string): string | null;
+  /**
+   * Optional: the condition "the task id starts with one of `prefixes`" in a form the uuid
+   * index serves (SQLite: ranges). Default: `substr(uuid, 1, n) = ?` per prefix.
+   */
+  idPrefix?(prefixes: string[], param: (v: unknown) => string): string;
+}
+
+/** A bare word's id condition (search.ts idPrefixes), as the dialect writes it. */
+export function idPrefixCondition(word: string, d: Dialect, p: (v: unknown) => string): string {
+  const prefixes = idPrefixes(word);
+  if (d.idPrefix) return d.idPrefix(prefixes, p);
+  return `(${prefixes.map((x) => `substr(uuid, 1, ${[...x].length}) = ${p(x)}`).join(' OR ')})`;
 }
 
 const SORT_COLUMNS: Record<SortField, string> = {
@@ -30,7 +42,6 @@ const SORT_COLUMNS: Record<SortField, string> = {
 /** Sort columns that are never NULL (the others are sorted with their NULLs last). */
 const NOT_NULL = new Set(['seen_at', 'timestamp', 'state']);
 
-const TEXT_COLUMNS = ['uuid', 'name', 'args', 'kwargs', 'result', 'exception'];
 
 /**
  * What breaks ties after the sort column: the columns the index of that sort already carries,
@@ -225,7 +236,7 @@ function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect)
     else if (c.field === 'text') {
       // One parameter per use: SQLite's `?` placeholders are positional.
       const pat = `%${likeEscape(v)}%`;
-      cond = `(${TEXT_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
+      cond = `(${idPrefixCondition(v, d, p)} OR ${WORD_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
     } else cond = `${CLAUSE_COLUMN[c.field]} ${d.ilike} ${p(`%${likeEscape(v)}%`)} ESCAPE '\\'`;
   } else {
     const op = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' }[c.op];

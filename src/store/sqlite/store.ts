@@ -10,7 +10,8 @@ import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
-import { ftsClauses, ftsMatches, hintKey, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
+import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
+import { idPrefixes } from '../query/search.js';
 import { logRange, readLogRow } from './event-log.js';
 import { configureConnection } from './pragmas.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
@@ -210,9 +211,26 @@ export class SqliteStore implements Store {
       const newest = (await matchSet(matches, q.limit + 1, true)).sort((a, b) => b - a);
       return top - newest[Math.min(q.limit, newest.length - 1)]! <= FTS_WALK_ROWS;
     };
+    // A bare word also matches the tasks whose id starts with it (search.ts): through the
+    // uuid index, merged into whichever list the clause gets.
+    const byId = async (value: string, limit: number) => {
+      const params: unknown[] = [];
+      const cond = idPrefixRanges(idPrefixes(value), (v) => {
+        params.push(v);
+        return '?';
+      });
+      return (await this.read<{ rowid: number }>(`SELECT rowid FROM tasks WHERE ${cond} LIMIT ${limit}`, params)).map((r) => r.rowid);
+    };
+    const union = (a: number[], b: number[]) => (b.length === 0 ? a : [...new Set([...a, ...b])]);
     for (const { column, value } of clauses) {
       const key = hintKey(column, value);
       if (hints.has(key)) continue;
+      const ids0 = column === 'text' ? await byId(value, cap + 1) : [];
+      if (ids0.length > cap) {
+        // more ids with this prefix than a list holds: checked row by row in sort order
+        hints.set(key, 'dense');
+        continue;
+      }
       // A long ASCII term (LIKE, which checks the candidates, folds ASCII case only): ask FTS5
       // for its rarest part when the whole would be slow, then check the candidates.
       const tri = [...new Set(trigrams(value))];
@@ -221,13 +239,13 @@ export class SqliteStore implements Store {
         const sub = pickSubstring(value, await this.trigramCounts(column, tri, common), common);
         const candidates = sub ? await matchSet(ftsMatches(column, sub)!, cap + 1) : null;
         if (candidates && candidates.length <= cap) {
-          hints.set(key, { candidates, verify: true });
+          hints.set(key, { candidates: union(candidates, ids0), verify: true });
           continue;
         }
       }
       const matches = ftsMatches(column, value)!;
       const ids = await matchSet(matches, cap + 1);
-      if (ids.length <= cap) hints.set(key, ids);
+      if (ids.length <= cap) hints.set(key, union(ids, ids0));
       // Many matches: LIKE in sort order, unless the newest page of them lies far back in
       // time (matches clustered in the past: `kwargs:"'order_id': 77"`), where the walk would
       // read millions of rows; then FTS5 reads them all and SQLite sorts them, as without hints.
