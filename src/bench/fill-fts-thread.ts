@@ -12,6 +12,7 @@ const STEP = 500_000;
 try {
   const t0 = performance.now();
   const db = new Database(init.path);
+  db.unsafeMode(true); // journal_mode OFF is refused in defensive mode
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -500000');

@@ -74,8 +74,10 @@ export async function fillHistory(path: string, target: number, log: (s: string)
     return { tasks: have, added: 0, seconds: 0 };
   }
   const t0 = performance.now();
-  // A scratch file: no WAL (pages written once, not to the WAL and then to the database), no sync.
-  db.pragma('journal_mode = OFF');
+  // A scratch file: no WAL (pages written once, not to the WAL and then to the database), no
+  // sync. better-sqlite3's default (defensive) mode refuses journal_mode OFF.
+  db.unsafeMode(true);
+  if (db.pragma('journal_mode = OFF', { simple: true }) !== 'off') throw new Error('fill: cannot turn the journal off');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -1000000');
   db.pragma('temp_store = FILE');
@@ -126,6 +128,7 @@ export async function fillHistory(path: string, target: number, log: (s: string)
   db.exec('DELETE FROM task_counts; INSERT INTO task_counts (state, n) SELECT state, count(*) FROM tasks GROUP BY state');
   for (const tr of triggers) db.exec(tr.sql);
   db.pragma('journal_mode = WAL');
+  db.unsafeMode(false);
   db.pragma('optimize');
   db.close();
   return { tasks: target, added: target - have, seconds: (performance.now() - t0) / 1000 };
@@ -133,8 +136,7 @@ export async function fillHistory(path: string, target: number, log: (s: string)
 
 /** Replaces the (empty) full-text tables of `db` by those built in `aux` (same definitions). */
 function copyFtsTables(db: Database.Database, aux: string): void {
-  // FTS5's shadow tables are read-only to SQL in better-sqlite3's default (defensive) mode.
-  db.unsafeMode(true);
+  // FTS5's shadow tables are read-only to SQL in defensive mode (off for the whole fill).
   db.prepare('ATTACH ? AS fts_fill').run(aux);
   try {
     db.transaction(() => {
@@ -146,7 +148,6 @@ function copyFtsTables(db: Database.Database, aux: string): void {
     })();
   } finally {
     db.exec('DETACH fts_fill');
-    db.unsafeMode(false);
   }
 }
 

@@ -25,6 +25,11 @@ export interface Dialect {
    * index serves (SQLite: ranges). Default: `substr(uuid, 1, n) = ?` per prefix.
    */
   idPrefix?(prefixes: string[], param: (v: unknown) => string): string;
+  /**
+   * Optional: columns whose range conditions must not choose the index (SQLite: written
+   * `+col`), because the store found the range too large to read and sort (see SqliteStore).
+   */
+  unindexed?: ReadonlySet<string>;
 }
 
 /** A bare word's id condition (search.ts idPrefixes), as the dialect writes it. */
@@ -178,9 +183,10 @@ function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string): string
   inList('worker', q.workers, true);
   inList('queue', q.queues, true);
   inList('exception_type', q.exceptionTypes, false);
-  range('received', q.received, conds, p);
-  range('started', q.started, conds, p);
-  range('finished', q.finished, conds, p);
+  const col = (c: string) => (d.unindexed?.has(c) ? `+${c}` : c);
+  range(col('received'), q.received, conds, p);
+  range(col('started'), q.started, conds, p);
+  range(col('finished'), q.finished, conds, p);
   range('seen_at', q.seen, conds, p);
   if (q.rootId) conds.push(rootMatch([q.rootId], p));
   if (q.parentId) conds.push(`parent_id = ${p(q.parentId)}`);

@@ -97,22 +97,26 @@ export function ftsClauses(search: SearchClause[] | undefined): { column: TextCo
  * back to LIKE on the row: the page then walks the sort's index and stops after 50 hits, which
  * come early when matches are dense, instead of reading and sorting every match.
  */
-export function sqliteDialect(hints?: Map<string, MatchHint>): Dialect {
+export function sqliteDialect(hints?: Map<string, MatchHint>, unindexed?: ReadonlySet<string>, walk?: ReadonlySet<string>): Dialect {
   const dialect: Dialect = {
     placeholder: () => '?',
     ilike: 'LIKE',
     rowKey: 'rowid',
     idPrefix: idPrefixRanges,
+    unindexed,
     fullText(column, value, param) {
       const matches = ftsMatches(column, value);
       if (!matches) return null;
-      const hint = hints?.get(hintKey(column, value));
+      const key = hintKey(column, value);
+      const hint = hints?.get(key);
       if (hint === 'dense') return null;
+      // `+rowid`: checked on each row of the sort's walk rather than read first (store.ts).
+      const rowid = walk?.has(key) ? '+tasks.rowid' : 'tasks.rowid';
       // For a bare word the hint's rowids include the tasks whose id starts with it (store.ts).
-      if (Array.isArray(hint)) return `tasks.rowid IN (SELECT value FROM json_each(${param(JSON.stringify(hint))}))`;
+      if (Array.isArray(hint)) return `${rowid} IN (SELECT value FROM json_each(${param(JSON.stringify(hint))}))`;
       if (hint) {
         // placeholders are positional: take the parameters in the order they appear
-        const list = `tasks.rowid IN (SELECT value FROM json_each(${param(JSON.stringify(hint.candidates))}))`;
+        const list = `${rowid} IN (SELECT value FROM json_each(${param(JSON.stringify(hint.candidates))}))`;
         const pat = `%${likeEscape(value)}%`;
         const like = (cols: readonly string[]) => cols.map((c) => `${c} LIKE ${param(pat)} ESCAPE '\\'`).join(' OR ');
         const check = column === 'text' ? `${idPrefixCondition(value, dialect, param)} OR ${like(WORD_COLUMNS)}` : like([column]);
