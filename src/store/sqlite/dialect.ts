@@ -104,6 +104,8 @@ export function sqliteDialect(hints?: Map<string, MatchHint>, unindexed?: Readon
     rowKey: 'rowid',
     idPrefix: idPrefixRanges,
     unindexed,
+    // a list read first and sorted: sort keys, then read the page's rows
+    lateRows: [...(hints ?? [])].some(([key, hint]) => hint !== 'dense' && !walk?.has(key)),
     fullText(column, value, param) {
       const matches = ftsMatches(column, value);
       if (!matches) return null;

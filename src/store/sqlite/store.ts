@@ -43,6 +43,8 @@ export const FTS_DENSE_MATCHES = 20000;
 const FTS_WALK_ROWS = 200000;
 /** Trigram sample for pickSubstring: the newest rows, and how many hits make a trigram common (5 %). */
 const SAMPLE_ROWS = 20000;
+/** How long sampled trigram counts are reused (trigramCounts). */
+const TRIGRAM_COUNT_TTL_MS = 60000;
 /** A list of rowids longer than this may be checked while walking the sort's index (searchHints). */
 const LIST_WALK_MIN = 1000;
 /** A received/started/finished range with at least this many tasks is walked in seen_at order (planRanges). */
@@ -59,6 +61,7 @@ export class SqliteStore implements Store {
   private reader: SqliteReader | null = null;
   private checkpointer: Checkpointer | null = null;
   private closing = false;
+  private readonly trigramCache = new Map<string, { n: number; at: number }>();
   readonly path: string;
 
   constructor(private readonly opts: SqliteStoreOptions) {
@@ -199,61 +202,66 @@ export class SqliteStore implements Store {
     const cap = this.opts.ftsDenseMatches ?? FTS_DENSE_MATCHES;
     const hints = new Map<string, MatchHint>();
     // In rowid order (FTS5's natural one; descending costs a sparse phrase 20 times more).
-    const matchSet = async (matches: { table: string; query: string }[], limit: number, desc = false) => {
-      const ids = new Set<number>();
-      for (const m of matches) {
-        const rows = await this.read<{ rowid: number }>(
-          `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?${desc ? ' ORDER BY rowid DESC' : ''} LIMIT ${limit}`,
-          [m.query],
-        );
-        for (const r of rows) ids.add(r.rowid);
-      }
-      return [...ids];
+    // Each set as one JSON array built by SQLite, all of a clause's sets in one statement:
+    // 10,000 rowids as rows (an object each, cloned to this thread) cost ~20 ms at 10 M, and
+    // each statement is a round trip to the reader thread.
+    const readSets = async (sets: { sql: string; params: unknown[] }[]) => {
+      const [row] = await this.read<Record<string, string>>(
+        `SELECT ${sets.map((x, i) => `(SELECT json_group_array(rowid) FROM (${x.sql})) AS s${i}`).join(', ')}`,
+        sets.flatMap((x) => x.params),
+      );
+      return sets.map((_, i) => JSON.parse(row![`s${i}`]!) as number[]);
     };
+    const ftsSets = (matches: { table: string; query: string }[], limit: number, desc = false) =>
+      matches.map((m) => ({ sql: `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?${desc ? ' ORDER BY rowid DESC' : ''} LIMIT ${limit}`, params: [m.query] }));
+    const union = (...lists: number[][]) => (lists.length === 1 ? lists[0]! : [...new Set(lists.flat())]);
+    const matchSet = async (matches: { table: string; query: string }[], limit: number, desc = false) => union(...(await readSets(ftsSets(matches, limit, desc))));
     const sort = q.sort ?? { field: 'seen_at', desc: true };
+    let top: number | null = null;
     // For the default order (newest first), the newest matches tell how far a LIKE walk of
     // tasks_seen goes before it has a page, as rowids follow arrival order.
     const walkIsShort = async (matches: { table: string; query: string }[]) => {
       if (sort.field !== 'seen_at' || !sort.desc) return true;
-      const top = (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+      top ??= await this.topRowid();
       const newest = (await matchSet(matches, q.limit + 1, true)).sort((a, b) => b - a);
       return top - newest[Math.min(q.limit, newest.length - 1)]! <= FTS_WALK_ROWS;
     };
     // A bare word also matches the tasks whose id starts with it (search.ts): through the
     // uuid index, merged into whichever list the clause gets.
-    const byId = async (value: string, limit: number) => {
+    const byId = (value: string, limit: number) => {
       const params: unknown[] = [];
       const cond = idPrefixRanges(idPrefixes(value), (v) => {
         params.push(v);
         return '?';
       });
-      return (await this.read<{ rowid: number }>(`SELECT rowid FROM tasks WHERE ${cond} LIMIT ${limit}`, params)).map((r) => r.rowid);
+      return { sql: `SELECT rowid FROM tasks WHERE ${cond} LIMIT ${limit}`, params };
     };
-    const union = (a: number[], b: number[]) => (b.length === 0 ? a : [...new Set([...a, ...b])]);
     for (const { column, value } of clauses) {
       const key = hintKey(column, value);
       if (hints.has(key)) continue;
-      const ids0 = column === 'text' ? await byId(value, cap + 1) : [];
-      if (ids0.length > cap) {
+      // A long ASCII term (LIKE, which checks the candidates, folds ASCII case only): ask FTS5
+      // for its rarest part when the whole would be slow, then check the candidates.
+      const tri = [...new Set(trigrams(value))];
+      const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
+      const sub = tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value) ? pickSubstring(value, await this.trigramCounts(column, tri, common), common) : null;
+      // the id prefix and the part's candidates in one statement
+      const [ids0, ...subSets] = await readSets([
+        ...(column === 'text' ? [byId(value, cap + 1)] : [{ sql: 'SELECT 1 AS rowid WHERE 0', params: [] }]),
+        ...(sub ? ftsSets(ftsMatches(column, sub)!, cap + 1) : []),
+      ]);
+      if (ids0!.length > cap) {
         // more ids with this prefix than a list holds: checked row by row in sort order
         hints.set(key, 'dense');
         continue;
       }
-      // A long ASCII term (LIKE, which checks the candidates, folds ASCII case only): ask FTS5
-      // for its rarest part when the whole would be slow, then check the candidates.
-      const tri = [...new Set(trigrams(value))];
-      if (tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value)) {
-        const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
-        const sub = pickSubstring(value, await this.trigramCounts(column, tri, common), common);
-        const candidates = sub ? await matchSet(ftsMatches(column, sub)!, cap + 1) : null;
-        if (candidates && candidates.length <= cap) {
-          hints.set(key, { candidates: union(candidates, ids0), verify: true });
-          continue;
-        }
+      const candidates = sub ? union(...subSets) : null;
+      if (candidates && candidates.length <= cap) {
+        hints.set(key, { candidates: union(candidates, ids0!), verify: true });
+        continue;
       }
       const matches = ftsMatches(column, value)!;
       const ids = await matchSet(matches, cap + 1);
-      if (ids.length <= cap) hints.set(key, union(ids, ids0));
+      if (ids.length <= cap) hints.set(key, union(ids, ids0!));
       // Many matches: LIKE in sort order, unless the newest page of them lies far back in
       // time (matches clustered in the past: `kwargs:"'order_id': 77"`), where the walk would
       // read millions of rows; then FTS5 reads them all and SQLite sorts them, as without hints.
@@ -265,11 +273,10 @@ export class SqliteStore implements Store {
     // arrival), it is cheaper to walk the sort's index and check each row's rowid against the
     // list (dialect.ts: `+rowid IN`, which keeps SQLite from reading the list first).
     if (sort.field === 'seen_at' && sort.desc && !q.cursor && !q.offset) {
-      let top: number | null = null;
       for (const [key, hint] of hints) {
         const list = Array.isArray(hint) ? hint : hint === 'dense' ? null : hint.candidates;
         if (!list || list.length <= LIST_WALK_MIN) continue;
-        top ??= (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+        top ??= await this.topRowid();
         const newest = [...list].sort((a, b) => b - a)[Math.min(q.limit, list.length - 1)]!;
         if (top - newest <= FTS_WALK_ROWS) walk.add(key);
       }
@@ -317,8 +324,34 @@ export class SqliteStore implements Store {
     return { query: to === undefined ? q : { ...q, seen: { ...q.seen, to } }, unindexed };
   }
 
-  /** How often each trigram occurs in the newest SAMPLE_ROWS tasks, counted up to SAMPLE_COMMON. */
+  private async topRowid(): Promise<number> {
+    return (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+  }
+
+  /**
+   * How often each trigram occurs in the newest SAMPLE_ROWS tasks, counted up to SAMPLE_COMMON.
+   * Only a planning hint, so counts are kept for TRIGRAM_COUNT_TTL_MS (3-8 ms of a bare word's
+   * 35 ms at 10 M): a user refining a search, or the dashboard's refetches, reuse them.
+   */
   private async trigramCounts(column: Parameters<typeof ftsMatches>[0], tri: string[], common: number): Promise<Map<string, number>> {
+    const now = Date.now();
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const t of tri) {
+      const hit = this.trigramCache.get(`${column}\u0000${common}\u0000${t}`);
+      if (hit && now - hit.at < TRIGRAM_COUNT_TTL_MS) out.set(t, hit.n);
+      else missing.push(t);
+    }
+    if (missing.length === 0) return out;
+    if (this.trigramCache.size > 10000) this.trigramCache.clear();
+    for (const [t, n] of await this.countTrigrams(column, missing, common)) {
+      out.set(t, n);
+      this.trigramCache.set(`${column}\u0000${common}\u0000${t}`, { n, at: now });
+    }
+    return out;
+  }
+
+  private async countTrigrams(column: Parameters<typeof ftsMatches>[0], tri: string[], common: number): Promise<Map<string, number>> {
     const params: unknown[] = [];
     const terms = tri.map((t) =>
       ftsMatches(column, t)!
