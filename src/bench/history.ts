@@ -165,7 +165,7 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
       log(`  restart to serving: ${restarts.map((r) => `${r.servingMs}/${r.readyMs} ms`).join(', ')} (serving line / first 200 /readyz)`);
       const c = cel!;
       const rssAfterStartMb = Math.round(procSample(c.pid)!.rssMb);
-      const queriesIdle = await runQueries(c.url, db === big ? cfg.queryRepeats : Math.min(10, cfg.queryRepeats));
+      const queriesIdle = await runQueries(c.url, cfg.queryRepeats);
       const after = procSample(c.pid)!;
       const res: HistoryResult = {
         tasks: size, fillSeconds: Math.round(fill.seconds), dbBytes, restarts,
