@@ -7,10 +7,13 @@ import { cpus } from 'node:os';
  *   BENCH_QUICK=1            short steps (15 s) and a 1 M history instead of 10 M
  *   BENCH_SCENARIOS          comma list of ingest,ingest-multi,rabbit,pg,history,live (default all)
  *   BENCH_STEPS              Redis ingest rates to try, in events/s (default 20000,30000,40000,50000,70000)
+ *   BENCH_START              the rate the Redis probes start at (default 30000; batched starts at the
+ *                            highest rate the unbatched probes passed, if higher)
  *   BENCH_RABBIT_STEPS, BENCH_PG_STEPS  the same for RabbitMQ (20000,28000,35000) and PostgreSQL
- *                            (10000,20000,35000); BENCH_RABBIT_MULTI=1 adds batched RabbitMQ steps
+ *                            (10000,20000,35000); BENCH_RABBIT_START (28000), BENCH_PG_START (20000);
+ *                            BENCH_RABBIT_MULTI=1 adds batched RabbitMQ steps
  *   BENCH_INGEST_SECONDS     seconds of a sustained (confirming) step (default 60; 15 when quick)
- *   BENCH_PROBE_SECONDS      seconds of a probe step while searching for the limit (default 10; 5 when
+ *   BENCH_PROBE_SECONDS      seconds of a probe step while searching for the limit (default 15; 5 when
  *                            quick; 0 = no probes, every step full length)
  *   BENCH_HISTORY_TASKS      largest history size (default 10000000; 1000000 when quick)
  *   BENCH_REDIS_URL          broker (default redis://127.0.0.1:6379/15)
@@ -23,6 +26,7 @@ export interface BenchConfig {
   quick: boolean;
   scenarios: Set<string>;
   steps: number[];
+  start: number;
   ingestSeconds: number;
   probeSeconds: number;
   historyTasks: number;
@@ -60,8 +64,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     quick,
     scenarios: new Set(list(vals.scenarios, ALL.join(','))),
     steps: list(vals.steps, '20000,30000,40000,50000,70000').map(Number),
+    start: Number(vals.start ?? 30000),
     ingestSeconds: Number(vals.ingest_seconds ?? (quick ? 15 : 60)),
-    probeSeconds: Number(vals.probe_seconds ?? (quick ? 5 : 10)),
+    probeSeconds: Number(vals.probe_seconds ?? (quick ? 5 : 15)),
     historyTasks: Number(vals.history_tasks ?? (quick ? 1_000_000 : 10_000_000)),
     redisUrl: vals.redis_url ?? 'redis://127.0.0.1:6379/15',
     amqpUrl: vals.amqp_url ?? 'amqp://guest:guest@127.0.0.1:5672/%2F',

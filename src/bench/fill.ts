@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { migrateSqlite } from '../store/sqlite/migrate.js';
 import { TASK_COLUMNS } from '../store/sqlite/statements.js';
 
@@ -23,58 +25,166 @@ export interface FillResult {
   seconds: number;
 }
 
-export function fillHistory(path: string, target: number, log: (s: string) => void): FillResult {
+/** The parameters of the generating SQL for rows [from, to) of a history planned for `total` tasks. */
+export interface FillRange {
+  from: number;
+  to: number;
+  total: number;
+  /** Epoch seconds the history ends at. */
+  now: number;
+}
+
+const fillParams = (r: FillRange) => ({
+  from: r.from, to: r.to, start: r.now - HISTORY_DAYS * 86400, dt: (HISTORY_DAYS * 86400) / r.total,
+  scale: 0xffffffff / r.total, unfinishedFrom: r.total - 2000,
+});
+
+/** The name and worker tables the generating SQL looks up (temp tables of this connection). */
+export function createLookups(db: Database.Database): void {
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS bench_names (id INTEGER PRIMARY KEY, v TEXT); CREATE TEMP TABLE IF NOT EXISTS bench_workers (id INTEGER PRIMARY KEY, v TEXT)');
+  NAMES.forEach((n, i) => db.prepare('INSERT OR REPLACE INTO bench_names VALUES (?, ?)').run(i, n));
+  WORKERS.forEach((n, i) => db.prepare('INSERT OR REPLACE INTO bench_workers VALUES (?, ?)').run(i, n));
+}
+
+/** Rows per transaction. */
+const STEP = 500_000;
+/** FTS5's buffer of pending terms while filling (its default, 1 MB, makes a segment every ~10,000 rows). */
+const FILL_HASHSIZE = 256 * 1024 * 1024;
+const FTS_TABLES = ['tasks_fts_call', 'tasks_fts_outcome'] as const;
+const setHashsize = (db: Database.Database, bytes: number) => {
+  for (const t of FTS_TABLES) db.exec(`INSERT INTO ${t} (${t}, rank) VALUES ('hashsize', ${Math.round(bytes)})`);
+};
+
+/**
+ * Fills the store at `path` to `target` tasks. A fresh store is filled on both cores: this
+ * thread inserts the tasks (secondary indexes kept: rows arrive in time order, so nearly
+ * every index grows at its end, cheaper than dropping and rebuilding 15 of them at 10 M),
+ * while a worker thread generates the same rows' text (the same SQL, the same numbers) and
+ * builds the two full-text indexes in a file of its own; their tables are then copied into
+ * the store, which is exactly what indexing the rows here would have written. A store that
+ * already holds tasks is extended in this thread alone, indexing each step as the writer does.
+ */
+export async function fillHistory(path: string, target: number, log: (s: string) => void): Promise<FillResult> {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   migrateSqlite(db);
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -1000000');
-  db.pragma('temp_store = FILE');
   const have = (db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n;
-  const t0 = performance.now();
   if (have >= target) {
     db.close();
     return { tasks: have, added: 0, seconds: 0 };
   }
-  // Bulk load without the secondary indexes, then build them (sorting is far cheaper than
-  // maintaining 12 B-trees row by row).
-  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
-  for (const ix of indexes) db.exec(`DROP INDEX ${ix.name}`);
+  const t0 = performance.now();
+  // A scratch file: no WAL (pages written once, not to the WAL and then to the database), no
+  // sync. better-sqlite3's default (defensive) mode refuses journal_mode OFF.
+  db.unsafeMode(true);
+  if (db.pragma('journal_mode = OFF', { simple: true }) !== 'off') throw new Error('fill: cannot turn the journal off');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -1000000');
+  db.pragma('temp_store = FILE');
   // Tasks per state are counted once at the end (the writer keeps them since 0090; older
   // stores had triggers, dropped here and restored after).
   const triggers = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tasks' AND name LIKE 'tasks_count_%'").all() as { name: string; sql: string }[];
   for (const tr of triggers) db.exec(`DROP TRIGGER ${tr.name}`);
-  db.exec('CREATE TEMP TABLE bench_names (id INTEGER PRIMARY KEY, v TEXT); CREATE TEMP TABLE bench_workers (id INTEGER PRIMARY KEY, v TEXT)');
-  NAMES.forEach((n, i) => db.prepare('INSERT INTO bench_names VALUES (?, ?)').run(i, n));
-  WORKERS.forEach((n, i) => db.prepare('INSERT INTO bench_workers VALUES (?, ?)').run(i, n));
+  createLookups(db);
   const now = Date.now() / 1000;
   // Plan the timeline for the final size, so filling 1 M then 10 M gives one history.
   const total = Math.max(target, 10_000_000);
   const insert = db.prepare(fillSql(TASK_COLUMNS));
-  const step = 250_000;
-  // The store's writer keeps the full-text indexes (store/sqlite/fts.ts); rows loaded here are
-  // indexed the same way, one statement per index per step, as the writer's batches are.
   const top = db.prepare('SELECT coalesce(max(rowid), 0) FROM tasks').pluck();
-  const ftsCall = db.prepare('INSERT INTO tasks_fts_call (rowid, uuid, name, args, kwargs) SELECT rowid, uuid, name, args, kwargs FROM tasks WHERE rowid > ?');
+  const parallel = have === 0 && (top.get() as number) === 0;
+  const aux = `${path}.fts-fill`;
+  const fts = parallel ? startFtsThread(aux, { from: 0, to: target, total, now }) : null;
+  if (!parallel) setHashsize(db, FILL_HASHSIZE);
+  const ftsCall = db.prepare('INSERT INTO tasks_fts_call (rowid, name, args, kwargs) SELECT rowid, name, args, kwargs FROM tasks WHERE rowid > ?');
   const ftsOutcome = db.prepare('INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT rowid, result, exception FROM tasks WHERE rowid > ?');
-  for (let i = have; i < target; i += step) {
-    db.transaction(() => {
-      const before = top.get() as number;
-      insert.run({ from: i, to: Math.min(target, i + step), start: now - HISTORY_DAYS * 86400, dt: (HISTORY_DAYS * 86400) / total, scale: 0xffffffff / total, unfinishedFrom: total - 2000 });
-      ftsCall.run(before);
-      ftsOutcome.run(before);
-    })();
-    if ((i / step) % 8 === 7) log(`  filled ${i + step} tasks (${Math.round((i + step - have) / ((performance.now() - t0) / 1000))}/s)`);
+  try {
+    for (let i = have; i < target; i += STEP) {
+      db.transaction(() => {
+        const before = top.get() as number;
+        insert.run(fillParams({ from: i, to: Math.min(target, i + STEP), total, now }));
+        if (!parallel) {
+          ftsCall.run(before);
+          ftsOutcome.run(before);
+        }
+      })();
+      if ((i / STEP) % 4 === 3) log(`  filled ${i + STEP} tasks (${Math.round((i + STEP - have) / ((performance.now() - t0) / 1000))}/s)`);
+    }
+  } catch (err) {
+    await fts?.stop();
+    throw err;
   }
-  const ti = performance.now();
-  for (const ix of indexes) db.exec(ix.sql);
+  if (fts) {
+    const tf = performance.now();
+    const ftsSeconds = await fts.done;
+    log(`  tasks inserted in ${((tf - t0) / 1000).toFixed(0)} s; full-text indexes built beside them in ${ftsSeconds.toFixed(0)} s (waited ${((performance.now() - tf) / 1000).toFixed(0)} s)`);
+    // rowid = row number + 1 is what the text thread indexed under
+    const [n, max] = db.prepare('SELECT count(*), max(rowid) FROM tasks').raw().get() as [number, number];
+    if (n !== target || max !== target) throw new Error(`fill: expected rowids 1..${target}, found ${n} rows up to ${max}`);
+    const tc = performance.now();
+    copyFtsTables(db, aux);
+    log(`  copied the full-text indexes in ${((performance.now() - tc) / 1000).toFixed(0)} s`);
+    rmSync(aux, { force: true });
+  } else setHashsize(db, 1024 * 1024);
   db.exec('DELETE FROM task_counts; INSERT INTO task_counts (state, n) SELECT state, count(*) FROM tasks GROUP BY state');
   for (const tr of triggers) db.exec(tr.sql);
-  log(`  built ${indexes.length} indexes in ${((performance.now() - ti) / 1000).toFixed(1)} s`);
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('journal_mode = WAL');
+  db.unsafeMode(false);
   db.pragma('optimize');
   db.close();
   return { tasks: target, added: target - have, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Replaces the (empty) full-text tables of `db` by those built in `aux` (same definitions). */
+function copyFtsTables(db: Database.Database, aux: string): void {
+  // FTS5's shadow tables are read-only to SQL in defensive mode (off for the whole fill).
+  db.prepare('ATTACH ? AS fts_fill').run(aux);
+  try {
+    db.transaction(() => {
+      for (const t of FTS_TABLES) {
+        for (const part of ['data', 'idx', 'docsize', 'config']) {
+          db.exec(`DELETE FROM main.${t}_${part}; INSERT INTO main.${t}_${part} SELECT * FROM fts_fill.${t}_${part}`);
+        }
+      }
+    })();
+  } finally {
+    db.exec('DETACH fts_fill');
+  }
+}
+
+export interface FtsThreadInit extends FillRange {
+  path: string;
+  /** CREATE VIRTUAL TABLE statements of the store's full-text tables. */
+  tables: string[];
+  hashsize: number;
+}
+
+/** Starts fill-fts-thread.ts building the full-text tables of rows [from, to) into `aux`. */
+function startFtsThread(aux: string, range: FillRange): { done: Promise<number>; stop: () => Promise<void> } {
+  rmSync(aux, { force: true });
+  const init: Omit<FtsThreadInit, 'tables'> = { path: aux, ...range, hashsize: FILL_HASHSIZE };
+  const ts = import.meta.url.endsWith('.ts');
+  const url = new URL(`./fill-fts-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
+  const workerData = { ...init, tables: ftsTableSql() };
+  const thread = ts
+    ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData })
+    : new Worker(url, { workerData });
+  const done = new Promise<number>((res, rej) => {
+    thread.once('message', (m: { seconds?: number; error?: string }) => (m.error ? rej(new Error(`fill text thread: ${m.error}`)) : res(m.seconds ?? 0)));
+    thread.once('error', rej);
+    thread.once('exit', (code) => rej(new Error(`fill text thread exited with code ${code}`)));
+  });
+  return { done, stop: async () => void (await thread.terminate()) };
+}
+
+/** The store's full-text tables as created by the migrations (read from a fresh in-memory store). */
+function ftsTableSql(): string[] {
+  const mem = new Database(':memory:');
+  try {
+    migrateSqlite(mem);
+    return FTS_TABLES.map((t) => mem.prepare('SELECT sql FROM sqlite_master WHERE name = ?').pluck().get(t) as string);
+  } finally {
+    mem.close();
+  }
 }
 
 /** Deterministic pseudo-random in [0,1) from the row number (different streams by multiplier). */
@@ -82,10 +192,28 @@ const rnd = (mul: number, add: number) => `(((i * ${mul} + ${add}) % 4294967296)
 const uuidOf = (i: string) =>
   `printf('%08x-%04x-4%03x-a%03x-%012x', CAST(${i} * @scale AS INTEGER), ((${i}) * 40503) % 65536, ((${i}) * 2654435761) % 4096, ((${i}) * 97) % 4096, ((${i}) * 1103515245 + 12345) % 281474976710656)`;
 
-/** One INSERT ... SELECT that generates rows @from..@to-1 entirely inside SQLite. */
-function fillSql(columns: readonly string[]): string {
+/** The rows @from..@to-1 of the history, generated inside SQLite (the CTE `d`, one row per task). */
+const FILL_CTE = `WITH RECURSIVE s(i) AS (SELECT @from UNION ALL SELECT i + 1 FROM s WHERE i + 1 < @to),
+  a AS (SELECT i, ${rnd(2654435761, 0)} AS r1, ${rnd(2246822519, 7)} AS r2, ${rnd(3266489917, 13)} AS r3, ${rnd(668265263, 17)} AS r4,
+        ${rnd(374761393, 23)} AS r5, @start + i * @dt AS seen FROM s),
+  b AS (SELECT *, CASE WHEN i >= @unfinishedFrom THEN (CASE WHEN r1 < 0.5 THEN 'STARTED' ELSE 'RECEIVED' END)
+          WHEN r1 < 0.89 THEN 'SUCCESS' WHEN r1 < 0.97 THEN 'FAILURE' WHEN r1 < 0.985 THEN 'REVOKED' WHEN r1 < 0.99 THEN 'REJECTED' ELSE 'SUCCESS' END AS state,
+        seen + 0.002 AS rcv, r5 < 0.05 AND i > 0 AS child FROM a),
+  c AS (SELECT *, CASE WHEN state IN ('SUCCESS', 'FAILURE') THEN 0.001 + r2 * r5 * 5 END AS rt,
+        CASE WHEN state IN ('RECEIVED', 'REVOKED') THEN NULL ELSE rcv + r4 * 0.5 END AS st FROM b),
+  d AS (SELECT *, CASE WHEN state IN ('STARTED', 'RECEIVED') THEN NULL ELSE coalesce(st, rcv) + coalesce(rt, 0.01) END AS fin FROM c)`;
+
+/**
+ * `d` as a subquery SQLite does not flatten (OFFSET 0), so each row's values are computed once:
+ * flattened, every use of a column of `d` (state, fin, ...) repeats its whole expression
+ * chain (10 -> 5.5 us per row of SQL alone).
+ */
+const D_ONCE = '(SELECT * FROM d LIMIT -1 OFFSET 0)';
+
+/** The SQL expression of each task column over `d`. */
+function fillExpressions(): Record<string, string> {
   const rank = "CASE state WHEN 'SUCCESS' THEN 8 WHEN 'FAILURE' THEN 7 WHEN 'REVOKED' THEN 5 WHEN 'REJECTED' THEN 4 WHEN 'STARTED' THEN 3 ELSE 2 END";
-  const expr: Record<string, string> = {
+  return {
     uuid: uuidOf('i'), name: '(SELECT v FROM bench_names WHERE id = CAST(40 * r2 * r2 * r2 AS INTEGER))', state: 'state', rank,
     timestamp: 'coalesce(fin, st, rcv)', args: "printf('(%d, %d)', i % 1000, (i * 7) % 1000)",
     kwargs: "printf('{''customer'': ''acme-%d'', ''order_id'': %d}', i % 5000, i)",
@@ -103,16 +231,22 @@ function fillSql(columns: readonly string[]): string {
     terminated: "CASE WHEN state = 'REVOKED' THEN 0 END", signum: 'NULL', expired: "CASE WHEN state = 'REVOKED' THEN 0 END",
     requeue: "CASE WHEN state = 'REJECTED' THEN 0 END", clock: 'i', orphaned_at: 'NULL', orphan_reason: 'NULL',
   };
-  return `WITH RECURSIVE s(i) AS (SELECT @from UNION ALL SELECT i + 1 FROM s WHERE i + 1 < @to),
-  a AS (SELECT i, ${rnd(2654435761, 0)} AS r1, ${rnd(2246822519, 7)} AS r2, ${rnd(3266489917, 13)} AS r3, ${rnd(668265263, 17)} AS r4,
-        ${rnd(374761393, 23)} AS r5, @start + i * @dt AS seen FROM s),
-  b AS (SELECT *, CASE WHEN i >= @unfinishedFrom THEN (CASE WHEN r1 < 0.5 THEN 'STARTED' ELSE 'RECEIVED' END)
-          WHEN r1 < 0.89 THEN 'SUCCESS' WHEN r1 < 0.97 THEN 'FAILURE' WHEN r1 < 0.985 THEN 'REVOKED' WHEN r1 < 0.99 THEN 'REJECTED' ELSE 'SUCCESS' END AS state,
-        seen + 0.002 AS rcv, r5 < 0.05 AND i > 0 AS child FROM a),
-  c AS (SELECT *, CASE WHEN state IN ('SUCCESS', 'FAILURE') THEN 0.001 + r2 * r5 * 5 END AS rt,
-        CASE WHEN state IN ('RECEIVED', 'REVOKED') THEN NULL ELSE rcv + r4 * 0.5 END AS st FROM b),
-  d AS (SELECT *, CASE WHEN state IN ('STARTED', 'RECEIVED') THEN NULL ELSE coalesce(st, rcv) + coalesce(rt, 0.01) END AS fin FROM c)
-  INSERT INTO tasks (${columns.join(', ')}) SELECT ${columns.map((c) => expr[c]).join(', ')} FROM d`;
 }
+
+/** One INSERT ... SELECT that generates rows @from..@to-1 entirely inside SQLite. */
+export function fillSql(columns: readonly string[]): string {
+  const expr = fillExpressions();
+  return `${FILL_CTE}
+  INSERT INTO tasks (${columns.join(', ')}) SELECT ${columns.map((c) => expr[c]).join(', ')} FROM ${D_ONCE}`;
+}
+
+/** The searched text of the same rows with their rowid (the row number + 1 in a fresh store). */
+export function fillTextSql(): string {
+  const e = fillExpressions();
+  return `${FILL_CTE}
+  SELECT i + 1 AS rowid, ${e.name} AS name, ${e.args} AS args, ${e.kwargs} AS kwargs, ${e.result} AS result, ${e.exception} AS exception FROM ${D_ONCE}`;
+}
+
+export { fillParams };
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -25,7 +25,7 @@ const print = (title: string, stats: QueryStat[]) => {
   say(`\n${title}`);
   say('| query | runs | p50 ms | p95 ms | max ms | rows |');
   say('|---|---|---|---|---|---|');
-  for (const s of stats) say(`| ${s.name} | ${s.runs} | ${s.p50} | ${s.p95} | ${s.max} | ${s.rows} |`);
+  for (const s of stats) say(`| ${s.name} | ${s.runs} | ${s.p50} | ${s.p95} | ${s.max} | ${s.rows}${s.errors ? ` (${s.errors} failed: ${s.error})` : ''} |`);
 };
 const statsTimes = async () => {
   const t: number[] = [];

@@ -31,7 +31,7 @@ const tmp = join(tmpdir(), `celeriac-startup-${process.pid}`);
 const db = values.db ?? join(tmp, 'celeriac.db');
 mkdirSync(dirname(db), { recursive: true });
 try {
-  const fill = fillHistory(db, Number(values.tasks), log);
+  const fill = await fillHistory(db, Number(values.tasks), log);
   log(`store: ${fill.tasks.toLocaleString('en')} tasks (${fill.added} added)`);
   const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
   const runs = Number(values.runs);

@@ -21,9 +21,11 @@ migrateSqlite(mdb);
 if (process.env.FTS_DETAIL) {
   const d = process.env.FTS_DETAIL;
   mdb.exec(`DROP TABLE tasks_fts_call; DROP TABLE tasks_fts_outcome;
-    CREATE VIRTUAL TABLE tasks_fts_call USING fts5(uuid, name, args, kwargs, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});
+    CREATE VIRTUAL TABLE tasks_fts_call USING fts5(name, args, kwargs, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});
     CREATE VIRTUAL TABLE tasks_fts_outcome USING fts5(result, exception, content='tasks', content_rowid='rowid', tokenize='trigram', ${d});`);
 }
+// EXTRA_SQL: run on the migrated store before writing (experiment, e.g. an extra index).
+if (process.env.EXTRA_SQL) mdb.exec(process.env.EXTRA_SQL);
 mdb.close();
 
 const stream = new LifecycleStream({ workers: 8, multi, failureRatio: 0.1, delay: 40, hostPrefix: 'micro', pid: 4242 });

@@ -56,6 +56,36 @@ describe('SQLite search uses the FTS5 index', () => {
     await store.close();
   });
 
+  it('answers large time ranges and long match lists walked in seen_at order exactly as read and sorted', async () => {
+    const store = new SqliteStore({ path: join(dir, 'walk.db'), maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
+    await store.open();
+    const at = Math.floor(Date.now() / 1000) - 5000;
+    // 3,000 tasks one second apart; every other one's kwargs holds "walk-me"; some arrive late
+    // (received long after they were sent) and some share a sent time.
+    const specs = Array.from({ length: 3000 }, (_, i) => ({
+      uuid: `w-${String(i).padStart(4, '0')}`, at: at + Math.floor(i / 3) * 3 + (i % 3 === 2 ? 0 : i % 3),
+      kwargs: i % 2 ? "{'tag': 'walk-me'}" : '{}', outcome: i % 7 === 0 ? ('failure' as const) : ('success' as const),
+    }));
+    for (let i = 0; i < specs.length; i += 500) await store.write({ payloads: [multi(specs.slice(i, i + 500).flatMap((x) => taskLife(x)))], workers: [] });
+    const all = (await store.queryTasks({ limit: 5000 })).tasks;
+    expect(all).toHaveLength(3000);
+    const firstPage = async (q: Parameters<typeof store.queryTasks>[0], pick: (t: (typeof all)[number]) => boolean) => {
+      const got = (await store.queryTasks(q)).tasks.map((t) => t.uuid);
+      expect(got).toEqual(all.filter(pick).slice(0, q.limit).map((t) => t.uuid));
+    };
+    // 1,800 tasks received in the range (more than the 1,000 that switch to the walk), and a small one
+    const from = at + 600;
+    const to = at + 2400;
+    await firstPage({ limit: 50, received: { from, to } }, (t) => t.received! >= from && t.received! <= to);
+    await firstPage({ limit: 50, received: { from, to }, states: ['FAILURE'] }, (t) => t.received! >= from && t.received! <= to && t.state === 'FAILURE');
+    await firstPage({ limit: 50, finished: { from } }, (t) => t.finished! >= from);
+    await firstPage({ limit: 50, started: { to: at + 10 } }, (t) => t.started! <= at + 10);
+    // 1,500 matches (a list longer than 1,000, checked on the walk), with and without a state
+    await firstPage({ limit: 50, search: parseSearch('walk-me') }, (t) => t.kwargs!.includes('walk-me'));
+    await firstPage({ limit: 50, search: parseSearch('kwargs:"walk-me" state:FAILURE') }, (t) => t.kwargs!.includes('walk-me') && t.state === 'FAILURE');
+    await store.close();
+  });
+
   it('kept the FTS5 indexes consistent with tasks through every contract test', () => {
     expect(n).toBeGreaterThan(5);
     for (let i = 1; i <= n; i++) {

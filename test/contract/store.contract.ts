@@ -151,6 +151,28 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect(await find('args:first-args')).toEqual(['late-text']);
     });
 
+    it('matches a bare word against the task id by prefix (as typed or lowercased), not by substring', async () => {
+      const store = await fresh();
+      const specs: TaskSpec[] = [
+        { uuid: '3f2a9c1e-0b4d-4e6f-8a7b-1c2d3e4f5a6b', at: NOW - 40 },
+        { uuid: '3f2a0000-0b4d-4e6f-8a7b-000000000000', at: NOW - 30 },
+        { uuid: 'Job-ABC-1', at: NOW - 20 },
+        { uuid: 'other-1', at: NOW - 10, args: "('9c1e0b4d',)" },
+      ];
+      await store.write({ payloads: [multi(specs.flatMap((x) => taskLife(x)))], workers: [] });
+      const find = async (text: string) => ids((await store.queryTasks({ limit: 10, search: parseSearch(text) })).tasks);
+      expect(await find('3f2a')).toEqual(['3f2a0000-0b4d-4e6f-8a7b-000000000000', '3f2a9c1e-0b4d-4e6f-8a7b-1c2d3e4f5a6b']);
+      expect(await find('3F2A9C1E')).toEqual(['3f2a9c1e-0b4d-4e6f-8a7b-1c2d3e4f5a6b']);
+      expect(await find('3f2a9c1e-0b4d-4e6f-8a7b-1c2d3e4f5a6b')).toEqual(['3f2a9c1e-0b4d-4e6f-8a7b-1c2d3e4f5a6b']);
+      // inside an id: no; inside args: yes
+      expect(await find('9c1e0b4d')).toEqual(['other-1']);
+      expect(await find('0b4d-4e6f')).toEqual([]);
+      expect(await find('Job-ABC')).toEqual(['Job-ABC-1']);
+      expect(await find('job-abc')).toEqual([]);
+      expect(await find('-3f2a')).toEqual(['Job-ABC-1', 'other-1']);
+      expect(await find('3f2a state:SUCCESS')).toHaveLength(2);
+    });
+
     it('merges orphaning (a derived task-orphaned event) like the live model, in any order', async () => {
       const store = await fresh();
       const T = NOW - 600;

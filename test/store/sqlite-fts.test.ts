@@ -97,4 +97,33 @@ describe('SQLite full-text index, written per batch', () => {
     expect(c.search('tasks_fts_outcome', '"first-try"')).toEqual(stored.exception.includes('first-try') ? ['r'] : []);
     c.close();
   });
+
+  it('upgrades a store whose call index holds the uuid (migration 0110): rebuilt without it', () => {
+    const path = join(dir, 'upgrade.db');
+    const m = new Database(path);
+    migrateSqlite(m);
+    // As before 0110: the call index with the uuid, and 0110 not applied.
+    m.exec(`DROP TABLE tasks_fts_call;
+      CREATE VIRTUAL TABLE tasks_fts_call USING fts5(uuid, name, args, kwargs, content = 'tasks', content_rowid = 'rowid', tokenize = 'trigram');
+      DELETE FROM schema_migrations WHERE version = 110;`);
+    m.close();
+    // Tasks indexed the old way (the writer now writes the new layout).
+    const old = new Database(path);
+    old.exec(`INSERT INTO tasks (uuid, name, state, rank, timestamp, args, kwargs, seen_at) VALUES
+      ('0a1b2c3d-uuid', 'billing.charge', 'RECEIVED', 2, 1, '(''acme'',)', '{}', 1),
+      ('9f8e7d6c-uuid', 'emails.send', 'RECEIVED', 2, 2, '(''globex'',)', '{}', 2);
+      INSERT INTO tasks_fts_call (tasks_fts_call) VALUES ('rebuild');
+      INSERT INTO tasks_fts_outcome (tasks_fts_outcome) VALUES ('rebuild');`);
+    expect(old.prepare('SELECT count(*) FROM tasks_fts_call WHERE tasks_fts_call MATCH ?').pluck().get('"0a1b2c"')).toBe(1);
+    expect(migrateSqlite(old)).toEqual(['0110_fts_call_without_uuid.sql']);
+    const cols = (old.prepare('PRAGMA table_info(tasks_fts_call)').all() as { name: string }[]).map((r) => r.name);
+    expect(cols).toEqual(['name', 'args', 'kwargs']);
+    expect(old.prepare("SELECT v FROM tasks_fts_call_config WHERE k = 'hashsize'").pluck().get()).toBe(1048576);
+    old.close();
+    const c = check(path);
+    expect(c.rows).toBe('2/2/2');
+    expect(c.search('tasks_fts_call', '"0a1b2c"')).toEqual([]);
+    expect(c.search('tasks_fts_call', '"globex"')).toEqual(['9f8e7d6c-uuid']);
+    c.close();
+  });
 });

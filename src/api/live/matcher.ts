@@ -1,6 +1,6 @@
 import { exceptionType } from '../../state/merge.js';
 import type { Task } from '../../state/types.js';
-import type { SearchClause } from '../../store/query/search.js';
+import { idPrefixes, type SearchClause } from '../../store/query/search.js';
 import type { TaskQuery, TimeRange } from '../../store/types.js';
 
 /** A compiled task filter: true when the task belongs in the list the query describes. */
@@ -77,8 +77,9 @@ function anyOf(get: (t: Task) => string | null, values: string[], globbable: boo
   };
 }
 
+/** What a bare word searches by substring (search.ts WORD_COLUMNS); the id is matched by prefix. */
 const TEXT_FIELDS: ((t: Task) => string | null)[] = [
-  (t) => t.uuid, (t) => t.name, (t) => t.args, (t) => t.kwargs, (t) => t.result, (t) => t.exception,
+  (t) => t.name, (t) => t.args, (t) => t.kwargs, (t) => t.result, (t) => t.exception,
 ];
 
 const CLAUSE_FIELD: Record<string, (t: Task) => string | number | null> = {
@@ -98,7 +99,10 @@ function clauseTest(c: SearchClause): TaskMatcher {
   } else if (c.op === 'contains') {
     const needle = c.values[0]!.toLowerCase();
     const has = (v: string | number | null) => v != null && String(v).toLowerCase().includes(needle);
-    if (c.field === 'text') test = (t) => TEXT_FIELDS.some((f) => has(f(t)));
+    if (c.field === 'text') {
+      const prefixes = idPrefixes(c.values[0]!);
+      test = (t) => prefixes.some((x) => t.uuid.startsWith(x)) || TEXT_FIELDS.some((f) => has(f(t)));
+    }
     else {
       const get = CLAUSE_FIELD[c.field]!;
       test = (t) => has(get(t));

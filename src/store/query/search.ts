@@ -10,7 +10,10 @@ import { AppError } from '../../shared/errors.js';
  * - `*` in name/worker/queue values is a wildcard
  * - text fields (args, kwargs, result, exception, traceback) match a substring, case-insensitively
  * - runtime and retries take a comparison: `runtime:>1.5`, `retries:>=1`, `retries:0`
- * - a bare word or "phrase" searches uuid, name, args, kwargs, result and exception
+ * - a bare word or "phrase" matches a task whose id starts with it (as typed, or with ASCII
+ *   letters lowercased: Celery's ids are lowercase hex), or whose name, args, kwargs, result or
+ *   exception contains it (case-insensitively). Ids are matched by prefix, not substring, so
+ *   that they are found through the primary key and stay out of the full-text indexes.
  */
 export type SearchField =
   | 'state'
@@ -145,3 +148,15 @@ export const hasWildcard = (v: string) => v.includes('*');
 
 /** Escapes a literal for use inside a LIKE '%...%' pattern with ESCAPE '\'. */
 export const likeEscape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** ASCII letters lowercased (what a bare word is also compared with as an id prefix). */
+export const asciiLower = (v: string) => v.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+
+/** The id prefixes a bare word matches: the word as typed and, if different, ASCII-lowercased. */
+export function idPrefixes(word: string): string[] {
+  const lower = asciiLower(word);
+  return lower === word ? [word] : [word, lower];
+}
+
+/** The searched columns a bare word matches by substring (the id is matched by prefix). */
+export const WORD_COLUMNS = ['name', 'args', 'kwargs', 'result', 'exception'] as const;

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors.js';
 import type { SortField, TaskQuery, TimeRange } from '../types.js';
-import { globToLike, hasWildcard, likeEscape, type SearchClause } from './search.js';
+import { globToLike, hasWildcard, idPrefixes, likeEscape, WORD_COLUMNS, type SearchClause } from './search.js';
 
 /**
  * Builds the SQL of a task-list query for either store. Both dialects share this so that a
@@ -20,6 +20,29 @@ export interface Dialect {
    * fall back to substring matching.
    */
   fullText?(column: 'text' | 'args' | 'kwargs' | 'result' | 'exception' | 'traceback', value: string, param: (v: unknown) => string): string | null;
+  /**
+   * Optional: the condition "the task id starts with one of `prefixes`" in a form the uuid
+   * index serves (SQLite: ranges). Default: `substr(uuid, 1, n) = ?` per prefix.
+   */
+  idPrefix?(prefixes: string[], param: (v: unknown) => string): string;
+  /**
+   * Optional: columns whose range conditions must not choose the index (SQLite: written
+   * `+col`), because the store found the range too large to read and sort (see SqliteStore).
+   */
+  unindexed?: ReadonlySet<string>;
+  /**
+   * Optional: the page's rows are sorted by key only and read whole afterwards (SQLite, when a
+   * search hands it a list of rowids to fetch and sort: sorting 2,000 whole rows costs twice
+   * as much as sorting their keys and reading the 50 that make the page).
+   */
+  lateRows?: boolean;
+}
+
+/** A bare word's id condition (search.ts idPrefixes), as the dialect writes it. */
+export function idPrefixCondition(word: string, d: Dialect, p: (v: unknown) => string): string {
+  const prefixes = idPrefixes(word);
+  if (d.idPrefix) return d.idPrefix(prefixes, p);
+  return `(${prefixes.map((x) => `substr(uuid, 1, ${[...x].length}) = ${p(x)}`).join(' OR ')})`;
 }
 
 const SORT_COLUMNS: Record<SortField, string> = {
@@ -30,7 +53,6 @@ const SORT_COLUMNS: Record<SortField, string> = {
 /** Sort columns that are never NULL (the others are sorted with their NULLs last). */
 const NOT_NULL = new Set(['seen_at', 'timestamp', 'state']);
 
-const TEXT_COLUMNS = ['uuid', 'name', 'args', 'kwargs', 'result', 'exception'];
 
 /**
  * What breaks ties after the sort column: the columns the index of that sort already carries,
@@ -110,6 +132,9 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQu
     params.push(v);
     return d.placeholder(params.length);
   };
+  /** A page statement: `SELECT … FROM tasks <tail>`, or with lateRows its keys first. */
+  const page = (tail: string) =>
+    d.lateRows && d.rowKey ? `SELECT ${select} FROM tasks WHERE ${d.rowKey} IN (SELECT ${d.rowKey} FROM tasks${tail}) ${tail.slice(tail.lastIndexOf(' ORDER BY ')).replace(/ LIMIT \S+$/, '')}` : `SELECT ${select} FROM tasks${tail}`;
   /** `(a, b, c) < (x, y, z)`: one index range in both databases. */
   const after = (cols: string[], values: unknown[]) => `${tuple(cols)} ${cmp} ${tuple(values.map((v) => p(v)))}`;
   const done = (parts: { sql: string; params: unknown[] }[]): BuiltQuery => ({ parts, sql: parts[0]!.sql, params: parts[0]!.params, cursorOf });
@@ -128,8 +153,9 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQu
   if (!nullable) {
     const conds = conditions(q, d, p);
     if (cursor) conds.push(after([col, ...ties], cursor));
-    let sql = `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)}`;
-    if (q.offset) sql += ` OFFSET ${p(q.offset)}`;
+    let sql: string;
+    if (q.offset) sql = `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`;
+    else sql = page(`${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)}`);
     return done([{ sql, params }]);
   }
   if (q.offset) {
@@ -146,12 +172,12 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQu
     params.length = 0;
     const conds = [...conditions(q, d, p), `${col} IS NOT NULL`];
     if (cursor) conds.push(after([col, ...ties], cursor));
-    parts.push({ sql: `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)}`, params: [...params] });
+    parts.push({ sql: page(`${where(conds)} ORDER BY ${order([col, ...ties])} LIMIT ${p(q.limit)}`), params: [...params] });
   }
   params.length = 0;
   const conds = [...conditions(q, d, p), `${col} IS NULL`];
   if (cursor && cursor[0] === null) conds.push(after(ties, cursor.slice(1)));
-  parts.push({ sql: `SELECT ${select} FROM tasks${where(conds)} ORDER BY ${order(ties)} LIMIT ${p(q.limit)}`, params: [...params] });
+  parts.push({ sql: page(`${where(conds)} ORDER BY ${order(ties)} LIMIT ${p(q.limit)}`), params: [...params] });
   return done(parts);
 }
 
@@ -167,9 +193,10 @@ function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string): string
   inList('worker', q.workers, true);
   inList('queue', q.queues, true);
   inList('exception_type', q.exceptionTypes, false);
-  range('received', q.received, conds, p);
-  range('started', q.started, conds, p);
-  range('finished', q.finished, conds, p);
+  const col = (c: string) => (d.unindexed?.has(c) ? `+${c}` : c);
+  range(col('received'), q.received, conds, p);
+  range(col('started'), q.started, conds, p);
+  range(col('finished'), q.finished, conds, p);
   range('seen_at', q.seen, conds, p);
   if (q.rootId) conds.push(rootMatch([q.rootId], p));
   if (q.parentId) conds.push(`parent_id = ${p(q.parentId)}`);
@@ -225,7 +252,7 @@ function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect)
     else if (c.field === 'text') {
       // One parameter per use: SQLite's `?` placeholders are positional.
       const pat = `%${likeEscape(v)}%`;
-      cond = `(${TEXT_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
+      cond = `(${idPrefixCondition(v, d, p)} OR ${WORD_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
     } else cond = `${CLAUSE_COLUMN[c.field]} ${d.ilike} ${p(`%${likeEscape(v)}%`)} ESCAPE '\\'`;
   } else {
     const op = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' }[c.op];

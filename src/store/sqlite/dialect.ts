@@ -1,5 +1,5 @@
-import { likeEscape, type SearchClause } from '../query/search.js';
-import type { Dialect } from '../query/sql.js';
+import { likeEscape, WORD_COLUMNS, type SearchClause } from '../query/search.js';
+import { idPrefixCondition, type Dialect } from '../query/sql.js';
 
 type TextColumn = 'text' | 'args' | 'kwargs' | 'result' | 'exception' | 'traceback';
 
@@ -25,8 +25,17 @@ export function ftsMatches(column: TextColumn, value: string): { table: string; 
  */
 export type MatchHint = number[] | 'dense' | { candidates: number[]; verify: true };
 
-/** The columns each FTS5 table indexes: what a bare word searches. */
-const TEXT_COLUMNS = ['uuid', 'name', 'args', 'kwargs', 'result', 'exception'];
+/** Above every character a task id can continue with: `uuid < prefix || MAX_CHAR` ends a prefix range. */
+const MAX_CHAR = '\u{10FFFF}';
+
+/**
+ * "The task id starts with one of these": one range of the uuid index (the primary key) per
+ * prefix. SQLite compares text bytewise (BINARY), so the range holds exactly the ids that
+ * start with the prefix (short of an id continuing with U+10FFFF itself).
+ */
+export function idPrefixRanges(prefixes: string[], param: (v: unknown) => string): string {
+  return `(${prefixes.map((x) => `(uuid >= ${param(x)} AND uuid < ${param(x + MAX_CHAR)})`).join(' OR ')})`;
+}
 
 /** The trigrams of a term, as FTS5's trigram tokenizer cuts it (by character). */
 export function trigrams(value: string): string[] {
@@ -78,7 +87,8 @@ export function ftsClauses(search: SearchClause[] | undefined): { column: TextCo
 
 /**
  * SQLite: `?` placeholders, LIKE (ASCII case-insensitive), and text search through the FTS5
- * trigram indexes. A trigram phrase query matches exactly the rows containing the term as a
+ * trigram indexes (name, args, kwargs | result, exception; a bare word's id prefix through
+ * the uuid index). A trigram phrase query matches exactly the rows containing the term as a
  * substring, case-insensitively, the same as LIKE '%term%'. Terms shorter than three
  * characters have no trigram: they fall back to LIKE (a scan). Tracebacks are not indexed.
  *
@@ -87,28 +97,42 @@ export function ftsClauses(search: SearchClause[] | undefined): { column: TextCo
  * back to LIKE on the row: the page then walks the sort's index and stops after 50 hits, which
  * come early when matches are dense, instead of reading and sorting every match.
  */
-export function sqliteDialect(hints?: Map<string, MatchHint>): Dialect {
-  return {
+export function sqliteDialect(hints?: Map<string, MatchHint>, unindexed?: ReadonlySet<string>, walk?: ReadonlySet<string>): Dialect {
+  const dialect: Dialect = {
     placeholder: () => '?',
     ilike: 'LIKE',
     rowKey: 'rowid',
+    idPrefix: idPrefixRanges,
+    unindexed,
+    // a list read first and sorted: sort keys, then read the page's rows
+    lateRows: [...(hints ?? [])].some(([key, hint]) => hint !== 'dense' && !walk?.has(key)),
     fullText(column, value, param) {
       const matches = ftsMatches(column, value);
       if (!matches) return null;
-      const hint = hints?.get(hintKey(column, value));
+      const key = hintKey(column, value);
+      const hint = hints?.get(key);
       if (hint === 'dense') return null;
-      if (Array.isArray(hint)) return `tasks.rowid IN (SELECT value FROM json_each(${param(JSON.stringify(hint))}))`;
+      // `+rowid`: checked on each row of the sort's walk rather than read first (store.ts).
+      const rowid = walk?.has(key) ? '+tasks.rowid' : 'tasks.rowid';
+      // For a bare word the hint's rowids include the tasks whose id starts with it (store.ts).
+      if (Array.isArray(hint)) return `${rowid} IN (SELECT value FROM json_each(${param(JSON.stringify(hint))}))`;
       if (hint) {
         // placeholders are positional: take the parameters in the order they appear
-        const list = `tasks.rowid IN (SELECT value FROM json_each(${param(JSON.stringify(hint.candidates))}))`;
+        const list = `${rowid} IN (SELECT value FROM json_each(${param(JSON.stringify(hint.candidates))}))`;
         const pat = `%${likeEscape(value)}%`;
-        const cols = column === 'text' ? TEXT_COLUMNS : [column];
-        return `(${list} AND (${cols.map((c) => `${c} LIKE ${param(pat)} ESCAPE '\\'`).join(' OR ')}))`;
+        const like = (cols: readonly string[]) => cols.map((c) => `${c} LIKE ${param(pat)} ESCAPE '\\'`).join(' OR ');
+        const check = column === 'text' ? `${idPrefixCondition(value, dialect, param)} OR ${like(WORD_COLUMNS)}` : like([column]);
+        return `(${list} AND (${check}))`;
       }
       const one = ({ table, query }: { table: string; query: string }) => `tasks.rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH ${param(query)})`;
-      return matches.length === 1 ? one(matches[0]!) : `(${matches.map(one).join(' OR ')})`;
+      // The id is not in the full-text index (0110): a bare word matches it by prefix.
+      // (Built in placeholder order: `?` parameters are positional.)
+      const conds = column === 'text' ? [idPrefixCondition(value, dialect, param)] : [];
+      for (const m of matches) conds.push(one(m));
+      return conds.length === 1 ? conds[0]! : `(${conds.join(' OR ')})`;
     },
   };
+  return dialect;
 }
 
 export const SQLITE: Dialect = sqliteDialect();

@@ -6,7 +6,9 @@ import type Database from 'better-sqlite3';
  * one row in each index, holding the text the table holds.
  *
  * A task's text as the writer sees it: [rowid, uuid, name, args, kwargs, result, exception]
- * (FTS_COLUMNS, in this order). The writer reads it before its upsert and gets it back from
+ * (FTS_COLUMNS, in this order). The call index holds name, args and kwargs (0110: not the
+ * uuid, which a search matches by prefix through the primary key), the outcome index result
+ * and exception. The writer reads it before its upsert and gets it back from
  * the upsert, and `FtsBatch` writes only the differences, in a few set-based statements per
  * transaction: FTS5 writes a segment at every statement, so one statement per task would
  * make a segment per task.
@@ -14,7 +16,8 @@ import type Database from 'better-sqlite3';
 export const FTS_COLUMNS = 'rowid, uuid, name, args, kwargs, result, exception';
 export type TextRow = unknown[];
 
-const CALL = [1, 2, 3, 4] as const;
+/** The positions in a TextRow of what each index holds (the call index has no uuid since 0110). */
+const CALL = [2, 3, 4] as const;
 const OUTCOME = [5, 6] as const;
 
 function differs(a: TextRow, b: TextRow, idx: readonly number[]): boolean {
@@ -41,12 +44,12 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
   // a time (cheap B-tree inserts, no FTS work), then moved into the indexes by one statement
   // each. Text goes in as bound parameters, never through JSON, so it reaches the index byte
   // for byte as the table holds it (NUL included).
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS fts_call_old (rowid INTEGER PRIMARY KEY, uuid, name, args, kwargs);
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS fts_call_old (rowid INTEGER PRIMARY KEY, name, args, kwargs);
     CREATE TEMP TABLE IF NOT EXISTS fts_outcome_old (rowid INTEGER PRIMARY KEY, result, exception);
     CREATE TEMP TABLE IF NOT EXISTS fts_call_new (rowid INTEGER PRIMARY KEY);
     CREATE TEMP TABLE IF NOT EXISTS fts_outcome_new (rowid INTEGER PRIMARY KEY);`);
   const stage = {
-    callOld: db.prepare('INSERT OR REPLACE INTO temp.fts_call_old VALUES (?, ?, ?, ?, ?)'),
+    callOld: db.prepare('INSERT OR REPLACE INTO temp.fts_call_old VALUES (?, ?, ?, ?)'),
     outOld: db.prepare('INSERT OR REPLACE INTO temp.fts_outcome_old VALUES (?, ?, ?)'),
     callNew: db.prepare('INSERT OR IGNORE INTO temp.fts_call_new VALUES (?)'),
     outNew: db.prepare('INSERT OR IGNORE INTO temp.fts_outcome_new VALUES (?)'),
@@ -56,16 +59,16 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
     'INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT rowid, result, exception FROM tasks WHERE rowid > ?',
   ].map((sql) => db.prepare(sql));
   const move = [
-    "INSERT INTO tasks_fts_call (tasks_fts_call, rowid, uuid, name, args, kwargs) SELECT 'delete', rowid, uuid, name, args, kwargs FROM temp.fts_call_old",
+    "INSERT INTO tasks_fts_call (tasks_fts_call, rowid, name, args, kwargs) SELECT 'delete', rowid, name, args, kwargs FROM temp.fts_call_old",
     "INSERT INTO tasks_fts_outcome (tasks_fts_outcome, rowid, result, exception) SELECT 'delete', rowid, result, exception FROM temp.fts_outcome_old",
-    'INSERT INTO tasks_fts_call (rowid, uuid, name, args, kwargs) SELECT t.rowid, t.uuid, t.name, t.args, t.kwargs FROM temp.fts_call_new n JOIN tasks t ON t.rowid = n.rowid',
+    'INSERT INTO tasks_fts_call (rowid, name, args, kwargs) SELECT t.rowid, t.name, t.args, t.kwargs FROM temp.fts_call_new n JOIN tasks t ON t.rowid = n.rowid',
     'INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT t.rowid, t.result, t.exception FROM temp.fts_outcome_new n JOIN tasks t ON t.rowid = n.rowid',
     'DELETE FROM temp.fts_call_old',
     'DELETE FROM temp.fts_outcome_old',
     'DELETE FROM temp.fts_call_new',
     'DELETE FROM temp.fts_outcome_new',
   ].map((sql) => db.prepare(sql));
-  const oldCall = (r: TextRow) => stage.callOld.run(r[0], r[1], r[2], r[3], r[4]);
+  const oldCall = (r: TextRow) => stage.callOld.run(r[0], r[2], r[3], r[4]);
   const oldOutcome = (r: TextRow) => stage.outOld.run(r[0], r[5], r[6]);
   return () => {
     let staged = 0;

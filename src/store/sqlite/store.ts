@@ -10,7 +10,8 @@ import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
-import { ftsClauses, ftsMatches, hintKey, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
+import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
+import { idPrefixes } from '../query/search.js';
 import { logRange, readLogRow } from './event-log.js';
 import { configureConnection } from './pragmas.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
@@ -42,6 +43,12 @@ export const FTS_DENSE_MATCHES = 20000;
 const FTS_WALK_ROWS = 200000;
 /** Trigram sample for pickSubstring: the newest rows, and how many hits make a trigram common (5 %). */
 const SAMPLE_ROWS = 20000;
+/** How long sampled trigram counts are reused (trigramCounts). */
+const TRIGRAM_COUNT_TTL_MS = 60000;
+/** A list of rowids longer than this may be checked while walking the sort's index (searchHints). */
+const LIST_WALK_MIN = 1000;
+/** A received/started/finished range with at least this many tasks is walked in seen_at order (planRanges). */
+const RANGE_WALK_MIN = 1000;
 const SAMPLE_COMMON = 1000;
 
 export class SqliteStore implements Store {
@@ -54,6 +61,7 @@ export class SqliteStore implements Store {
   private reader: SqliteReader | null = null;
   private checkpointer: Checkpointer | null = null;
   private closing = false;
+  private readonly trigramCache = new Map<string, { n: number; at: number }>();
   readonly path: string;
 
   constructor(private readonly opts: SqliteStoreOptions) {
@@ -166,7 +174,10 @@ export class SqliteStore implements Store {
   }
 
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
-    const { parts, cursorOf } = buildTaskQuery({ ...q, limit: q.limit + 1 }, await this.searchDialect(q));
+    const { hints, walk } = await this.searchHints(q);
+    const { query, unindexed } = await this.planRanges(q);
+    const dialect = hints.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(hints, unindexed, walk);
+    const { parts, cursorOf } = buildTaskQuery({ ...query, limit: q.limit + 1 }, dialect);
     const rows: Record<string, unknown>[] = [];
     for (const part of parts) {
       if (rows.length > q.limit) break;
@@ -185,31 +196,46 @@ export class SqliteStore implements Store {
    * while walking the sort's index (see dialect.ts). Without this, a common word made SQLite
    * read and sort every match: 12-16 s for `acme` on a 1 M store.
    */
-  private async searchDialect(q: TaskQuery) {
+  private async searchHints(q: TaskQuery): Promise<{ hints: Map<string, MatchHint>; walk: Set<string> }> {
     const clauses = ftsClauses(q.search);
-    if (clauses.length === 0) return SQLITE;
+    const walk = new Set<string>();
+    if (clauses.length === 0) return { hints: new Map(), walk };
     const cap = this.opts.ftsDenseMatches ?? FTS_DENSE_MATCHES;
     const hints = new Map<string, MatchHint>();
     // In rowid order (FTS5's natural one; descending costs a sparse phrase 20 times more).
-    const matchSet = async (matches: { table: string; query: string }[], limit: number, desc = false) => {
-      const ids = new Set<number>();
-      for (const m of matches) {
-        const rows = await this.read<{ rowid: number }>(
-          `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?${desc ? ' ORDER BY rowid DESC' : ''} LIMIT ${limit}`,
-          [m.query],
-        );
-        for (const r of rows) ids.add(r.rowid);
-      }
-      return [...ids];
+    // Each set as one JSON array built by SQLite, all of a clause's sets in one statement:
+    // 10,000 rowids as rows (an object each, cloned to this thread) cost ~20 ms at 10 M, and
+    // each statement is a round trip to the reader thread.
+    const readSets = async (sets: { sql: string; params: unknown[] }[]) => {
+      const [row] = await this.read<Record<string, string>>(
+        `SELECT ${sets.map((x, i) => `(SELECT json_group_array(rowid) FROM (${x.sql})) AS s${i}`).join(', ')}`,
+        sets.flatMap((x) => x.params),
+      );
+      return sets.map((_, i) => JSON.parse(row![`s${i}`]!) as number[]);
     };
+    const ftsSets = (matches: { table: string; query: string }[], limit: number, desc = false) =>
+      matches.map((m) => ({ sql: `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?${desc ? ' ORDER BY rowid DESC' : ''} LIMIT ${limit}`, params: [m.query] }));
+    const union = (...lists: number[][]) => (lists.length === 1 ? lists[0]! : [...new Set(lists.flat())]);
+    const matchSet = async (matches: { table: string; query: string }[], limit: number, desc = false) => union(...(await readSets(ftsSets(matches, limit, desc))));
     const sort = q.sort ?? { field: 'seen_at', desc: true };
+    let top: number | null = null;
     // For the default order (newest first), the newest matches tell how far a LIKE walk of
     // tasks_seen goes before it has a page, as rowids follow arrival order.
     const walkIsShort = async (matches: { table: string; query: string }[]) => {
       if (sort.field !== 'seen_at' || !sort.desc) return true;
-      const top = (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+      top ??= await this.topRowid();
       const newest = (await matchSet(matches, q.limit + 1, true)).sort((a, b) => b - a);
       return top - newest[Math.min(q.limit, newest.length - 1)]! <= FTS_WALK_ROWS;
+    };
+    // A bare word also matches the tasks whose id starts with it (search.ts): through the
+    // uuid index, merged into whichever list the clause gets.
+    const byId = (value: string, limit: number) => {
+      const params: unknown[] = [];
+      const cond = idPrefixRanges(idPrefixes(value), (v) => {
+        params.push(v);
+        return '?';
+      });
+      return { sql: `SELECT rowid FROM tasks WHERE ${cond} LIMIT ${limit}`, params };
     };
     for (const { column, value } of clauses) {
       const key = hintKey(column, value);
@@ -217,28 +243,116 @@ export class SqliteStore implements Store {
       // A long ASCII term (LIKE, which checks the candidates, folds ASCII case only): ask FTS5
       // for its rarest part when the whole would be slow, then check the candidates.
       const tri = [...new Set(trigrams(value))];
-      if (tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value)) {
-        const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
-        const sub = pickSubstring(value, await this.trigramCounts(column, tri, common), common);
-        const candidates = sub ? await matchSet(ftsMatches(column, sub)!, cap + 1) : null;
-        if (candidates && candidates.length <= cap) {
-          hints.set(key, { candidates, verify: true });
-          continue;
-        }
+      const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
+      const sub = tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value) ? pickSubstring(value, await this.trigramCounts(column, tri, common), common) : null;
+      // the id prefix and the part's candidates in one statement
+      const [ids0, ...subSets] = await readSets([
+        ...(column === 'text' ? [byId(value, cap + 1)] : [{ sql: 'SELECT 1 AS rowid WHERE 0', params: [] }]),
+        ...(sub ? ftsSets(ftsMatches(column, sub)!, cap + 1) : []),
+      ]);
+      if (ids0!.length > cap) {
+        // more ids with this prefix than a list holds: checked row by row in sort order
+        hints.set(key, 'dense');
+        continue;
+      }
+      const candidates = sub ? union(...subSets) : null;
+      if (candidates && candidates.length <= cap) {
+        hints.set(key, { candidates: union(candidates, ids0!), verify: true });
+        continue;
       }
       const matches = ftsMatches(column, value)!;
       const ids = await matchSet(matches, cap + 1);
-      if (ids.length <= cap) hints.set(key, ids);
+      if (ids.length <= cap) hints.set(key, union(ids, ids0!));
       // Many matches: LIKE in sort order, unless the newest page of them lies far back in
       // time (matches clustered in the past: `kwargs:"'order_id': 77"`), where the walk would
       // read millions of rows; then FTS5 reads them all and SQLite sorts them, as without hints.
       else if (await walkIsShort(matches)) hints.set(key, 'dense');
     }
-    return sqliteDialect(hints);
+    // A long list (more than LIST_WALK_MIN rowids) costs a row read per entry before the page
+    // is sorted (10,000 candidates: 60-110 ms at 10 M). For the first page of the newest-first
+    // order, when its newest entries lie within FTS_WALK_ROWS of the newest task (rowids follow
+    // arrival), it is cheaper to walk the sort's index and check each row's rowid against the
+    // list (dialect.ts: `+rowid IN`, which keeps SQLite from reading the list first).
+    if (sort.field === 'seen_at' && sort.desc && !q.cursor && !q.offset) {
+      for (const [key, hint] of hints) {
+        const list = Array.isArray(hint) ? hint : hint === 'dense' ? null : hint.candidates;
+        if (!list || list.length <= LIST_WALK_MIN) continue;
+        top ??= await this.topRowid();
+        const newest = [...list].sort((a, b) => b - a)[Math.min(q.limit, list.length - 1)]!;
+        if (top - newest <= FTS_WALK_ROWS) walk.add(key);
+      }
+    }
+    return { hints, walk };
   }
 
-  /** How often each trigram occurs in the newest SAMPLE_ROWS tasks, counted up to SAMPLE_COMMON. */
+  /**
+   * Time ranges of received, started or finished with the newest-first order: SQLite reads
+   * the range through its column's index and sorts it by seen_at, fine for a few hundred rows
+   * but 100-150 ms for the ~14,000 tasks of an hour at 10 M. When the range holds at least
+   * RANGE_WALK_MIN tasks (counted in its index, stopping there), the range is checked on each
+   * row instead (`+received`) while walking tasks_seen from the range's end: every event time
+   * of a task is at or after its seen_at (the first event's), so `seen_at <= to` is implied
+   * and the walk starts there; dense matches fill the page within a few hundred rows.
+   */
+  private async planRanges(q: TaskQuery): Promise<{ query: TaskQuery; unindexed: Set<string> }> {
+    const unindexed = new Set<string>();
+    const sort = q.sort ?? { field: 'seen_at', desc: true };
+    if (sort.field !== 'seen_at' || !sort.desc || q.offset) return { query: q, unindexed };
+    const ranges = (['received', 'started', 'finished'] as const).filter((c) => q[c] && (q[c]!.from !== undefined || q[c]!.to !== undefined));
+    if (ranges.length === 0) return { query: q, unindexed };
+    for (const c of ranges) {
+      const r = q[c]!;
+      const conds: string[] = [];
+      const params: unknown[] = [];
+      if (r.from !== undefined) {
+        conds.push(`${c} >= ?`);
+        params.push(r.from);
+      }
+      if (r.to !== undefined) {
+        conds.push(`${c} <= ?`);
+        params.push(r.to);
+      }
+      const n = (await this.read<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE ${conds.join(' AND ')} LIMIT ${RANGE_WALK_MIN})`, params))[0]!.n;
+      // a small range is the best way in: read it and sort
+      if (n < RANGE_WALK_MIN) return { query: q, unindexed: new Set() };
+      unindexed.add(c);
+    }
+    let to = q.seen?.to;
+    for (const c of ranges) {
+      const t = q[c]!.to;
+      if (t !== undefined && (to === undefined || t < to)) to = t;
+    }
+    return { query: to === undefined ? q : { ...q, seen: { ...q.seen, to } }, unindexed };
+  }
+
+  private async topRowid(): Promise<number> {
+    return (await this.read<{ m: number | null }>('SELECT max(rowid) AS m FROM tasks', []))[0]?.m ?? 0;
+  }
+
+  /**
+   * How often each trigram occurs in the newest SAMPLE_ROWS tasks, counted up to SAMPLE_COMMON.
+   * Only a planning hint, so counts are kept for TRIGRAM_COUNT_TTL_MS (3-8 ms of a bare word's
+   * 35 ms at 10 M): a user refining a search, or the dashboard's refetches, reuse them.
+   */
   private async trigramCounts(column: Parameters<typeof ftsMatches>[0], tri: string[], common: number): Promise<Map<string, number>> {
+    const now = Date.now();
+    const out = new Map<string, number>();
+    const missing: string[] = [];
+    for (const t of tri) {
+      const hit = this.trigramCache.get(`${column}\u0000${common}\u0000${t}`);
+      if (hit && now - hit.at < TRIGRAM_COUNT_TTL_MS) out.set(t, hit.n);
+      else missing.push(t);
+    }
+    if (missing.length === 0) return out;
+    if (this.trigramCache.size > 10000) this.trigramCache.clear();
+    for (const [t, n] of await this.countTrigrams(column, missing, common)) {
+      out.set(t, n);
+      this.trigramCache.set(`${column}\u0000${common}\u0000${t}`, { n, at: now });
+    }
+    return out;
+  }
+
+  private async countTrigrams(column: Parameters<typeof ftsMatches>[0], tri: string[], common: number): Promise<Map<string, number>> {
     const params: unknown[] = [];
     const terms = tri.map((t) =>
       ftsMatches(column, t)!
