@@ -141,7 +141,8 @@ function copyFtsTables(db: Database.Database, aux: string): void {
   try {
     db.transaction(() => {
       for (const t of FTS_TABLES) {
-        for (const part of ['data', 'idx', 'docsize', 'config']) {
+        // Not `config`: the store keeps the settings its migrations gave (0120: automerge).
+        for (const part of ['data', 'idx', 'docsize']) {
           db.exec(`DELETE FROM main.${t}_${part}; INSERT INTO main.${t}_${part} SELECT * FROM fts_fill.${t}_${part}`);
         }
       }

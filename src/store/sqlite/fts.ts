@@ -55,7 +55,7 @@ export function ftsWriter(db: Database.Database): () => FtsBatch {
     outNew: db.prepare('INSERT OR IGNORE INTO temp.fts_outcome_new VALUES (?)'),
   };
   const fresh = [
-    'INSERT INTO tasks_fts_call (rowid, uuid, name, args, kwargs) SELECT rowid, uuid, name, args, kwargs FROM tasks WHERE rowid > ?',
+    'INSERT INTO tasks_fts_call (rowid, name, args, kwargs) SELECT rowid, name, args, kwargs FROM tasks WHERE rowid > ?',
     'INSERT INTO tasks_fts_outcome (rowid, result, exception) SELECT rowid, result, exception FROM tasks WHERE rowid > ?',
   ].map((sql) => db.prepare(sql));
   const move = [
