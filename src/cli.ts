@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { helpText, parseConfig } from './config/config.js';
 import { describeError, isAppError } from './shared/errors.js';
-import { createLogger, storeErrorLogger } from './shared/log.js';
+import { createLogger, storeErrorLogger, upgradeLogger } from './shared/log.js';
 import { openStore } from './store/index.js';
 
 function version(): string {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   // The store opens (SQLite: migration check, the writer thread booting on the other core) while
   // the rest of Celeriac (HTTP, broker, control plane) is loaded: runtime.ts is imported only now,
   // and the bundle evaluates it only then (docs/ARCHITECTURE.md, Build).
-  const store = openStore(config, storeErrorLogger(log));
+  const store = openStore(config, { onBackgroundError: storeErrorLogger(log), onUpgrade: upgradeLogger(log) });
   store.catch(() => undefined); // handled where startRuntime awaits it
   let runtime;
   try {

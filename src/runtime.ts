@@ -14,7 +14,7 @@ import { LiveState } from './state/live.js';
 import { cutter } from './store/rows.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/types.js';
-import { storeErrorLogger } from './shared/log.js';
+import { storeErrorLogger, upgradeLogger } from './shared/log.js';
 
 /** Tasks loaded back into the live model at start-up, at most (newest unfinished first). */
 const SEED_LIMIT = 50000;
@@ -39,7 +39,7 @@ export interface Runtime {
  * this module so that the SQLite threads boot while the rest of Celeriac is loaded.
  */
 export async function startRuntime(config: Config, log: Logger, opts: { store?: Promise<Store> } = {}): Promise<Runtime> {
-  const store = await (opts.store ?? openStore(config, storeErrorLogger(log)));
+  const store = await (opts.store ?? openStore(config, { onBackgroundError: storeErrorLogger(log), onUpgrade: upgradeLogger(log) }));
   const state = new LiveState({ finishedCacheSize: config.finishedCacheSize, cut: cutter(config.maxFieldBytes) });
   state.seedWorkers(await store.listWorkers());
   state.seed(await store.unfinishedTasks(SEED_LIMIT));

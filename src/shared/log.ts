@@ -10,3 +10,9 @@ export function createLogger(level: string): Logger {
 export function storeErrorLogger(log: Logger): (err: unknown) => void {
   return (err) => log.error({ err: describeError(err) }, 'store background task failed (partition upkeep or retention)');
 }
+
+/** Logs a SQLite upgrade before it runs: a migration may rebuild an index for minutes. */
+export function upgradeLogger(log: Logger): (pending: string[]) => void {
+  return (pending) =>
+    log.warn({ migrations: pending }, 'upgrading the database schema; on a store of millions of tasks this can take minutes (it runs once)');
+}

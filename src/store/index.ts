@@ -20,18 +20,25 @@ export function retentionPolicy(config: Config): RetentionPolicy {
  * Picks the store for `--db`: a postgres:// URL or a SQLite file path. The PostgreSQL store and pg
  * are loaded only when used (start-up time on SQLite; docs/PERFORMANCE.md, Restart).
  */
-export async function createStore(config: Config, onBackgroundError?: (err: unknown) => void): Promise<Store> {
-  const common = { maxEventBytes: config.maxEventBytes, maxFieldBytes: config.maxFieldBytes, retention: retentionPolicy(config), onBackgroundError };
+export interface StoreHooks {
+  /** Errors of background work (retention, partitions, checkpoints). */
+  onBackgroundError?: (err: unknown) => void;
+  /** SQLite: migrations about to upgrade an existing database (see migrateSqlite). */
+  onUpgrade?: (pending: string[]) => void;
+}
+
+export async function createStore(config: Config, hooks: StoreHooks = {}): Promise<Store> {
+  const common = { maxEventBytes: config.maxEventBytes, maxFieldBytes: config.maxFieldBytes, retention: retentionPolicy(config), onBackgroundError: hooks.onBackgroundError };
   if (/^postgres(ql)?:\/\//.test(config.db)) {
     const { PostgresStore } = await import('./postgres/store.js');
     return new PostgresStore({ url: config.db, ...common });
   }
-  return new SqliteStore({ path: config.db, ...common });
+  return new SqliteStore({ path: config.db, ...common, onUpgrade: hooks.onUpgrade });
 }
 
 /** createStore + open: a store ready to read and write (migrated, SQLite threads started). */
-export async function openStore(config: Config, onBackgroundError?: (err: unknown) => void): Promise<Store> {
-  const store = await createStore(config, onBackgroundError);
+export async function openStore(config: Config, hooks: StoreHooks = {}): Promise<Store> {
+  const store = await createStore(config, hooks);
   await store.open();
   return store;
 }

@@ -30,6 +30,8 @@ export interface SqliteStoreOptions {
   ftsCommonTrigram?: number;
   /** Called with errors of background work (retention). */
   onBackgroundError?: (err: unknown) => void;
+  /** Called before migrations upgrade an existing database (some take minutes on large stores). */
+  onUpgrade?: (pending: string[]) => void;
 }
 
 /**
@@ -76,7 +78,7 @@ export class SqliteStore implements Store {
       // Never checkpoint on the event loop (checkpoint-thread.ts does it); this connection
       // only writes the migrations, before any thread starts.
       this.db.pragma('wal_autocheckpoint = 0');
-      migrateSqlite(this.db);
+      migrateSqlite(this.db, this.opts.onUpgrade);
     } catch (err) {
       throw new AppError('STORE_OPEN_FAILED', `cannot open SQLite database ${this.path}: ${describeError(err)}`, { cause: err });
     }
