@@ -88,6 +88,24 @@ describe('SQLite event log', () => {
     check.close();
   });
 
+  it('after a restart (a writer that has not seen the task), drops what is stored and merges the rest', async () => {
+    const [sent, received, started, succeeded] = taskLife({ uuid: 'el-again', at: NOW - 80, outcome: 'success' });
+    const first = open('again.db');
+    await first.open();
+    await first.write({ payloads: [single(sent!), single(received!)], workers: [] });
+    await first.close();
+    const second = open('again.db');
+    await second.open();
+    // Redelivered (RabbitMQ after a restart) with what happened since.
+    expect(await second.write({ payloads: [multi([received!, started!]), single(sent!), single(succeeded!)], workers: [] })).toEqual({ inserted: 2, duplicates: 2 });
+    expect((await second.getTaskEvents('el-again')).map((e) => e.type)).toEqual(['task-sent', 'task-received', 'task-started', 'task-succeeded']);
+    expect(await second.counts()).toMatchObject({ tasks: 1, events: 4, byState: { SUCCESS: 1 } });
+    expect((await second.getTask('el-again'))!.state).toBe('SUCCESS');
+    // Everything again: nothing new.
+    expect(await second.write({ payloads: [multi([sent!, received!, started!, succeeded!])], workers: [] })).toEqual({ inserted: 0, duplicates: 4 });
+    await second.close();
+  });
+
   it('cuts fields over --max-field-bytes in the stored event', async () => {
     const store = open('cut.db', 256);
     await store.open();

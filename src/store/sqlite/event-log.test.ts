@@ -90,3 +90,18 @@ describe('readLogRow and eventKey', () => {
     expect(eventKey({ ...a, clock: undefined })).toBe(eventKey({ ...a, clock: 0 }));
   });
 });
+
+describe('RecentTasks', () => {
+  it('remembers the last N uuids written', async () => {
+    const { RecentTasks } = await import('./batch.js');
+    const r = new RecentTasks(4);
+    for (const u of ['a', 'b', 'c', 'd']) r.add(u);
+    expect(['a', 'b', 'c', 'd', 'e'].map((u) => r.has(u))).toEqual([true, true, true, true, false]);
+    r.add('b'); // already there: nothing moves
+    r.add('e'); // pushes out the oldest
+    expect(['a', 'b', 'c', 'd', 'e'].map((u) => r.has(u))).toEqual([false, true, true, true, true]);
+    for (let i = 0; i < 100; i++) r.add(`x${i}`);
+    expect(r.has('e')).toBe(false);
+    expect(r.has('x99')).toBe(true);
+  });
+});

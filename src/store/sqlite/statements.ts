@@ -79,11 +79,13 @@ export function taskMergeSet(d: { maxOf: (c: string) => string; greatest: string
 }
 
 /**
- * A task seen for the first time (the writer looked it up in the same transaction): a plain
- * INSERT, without the merge or RETURNING (its text for the full-text index is what it binds).
+ * A task believed new (writer.ts, batch.ts RecentTasks): a plain INSERT, without the merge or
+ * RETURNING (its text for the full-text index is what it binds). If it is stored after all,
+ * nothing changes (0 rows) and the writer merges it as a stored task.
  */
 export const INSERT_TASK = `INSERT INTO tasks (id, ${TASK_COLUMNS.join(', ')})
-VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})`;
+VALUES (?, ${TASK_COLUMNS.map(() => '?').join(', ')})
+ON CONFLICT (uuid) DO NOTHING`;
 
 /**
  * One task's events of one write batch (migrations/sqlite/0080_event_log.sql, event-log.ts). A
