@@ -62,6 +62,9 @@ export async function startRuntime(config: Config, log: Logger, opts: { store?: 
       batchSize: /^amqps?:/.test(config.broker) ? Math.max(1, Math.min(config.batchSize, Math.floor(config.prefetch / 2))) : config.batchSize,
       maxPendingMessages: config.maxPendingEvents,
       maxPendingChars: config.maxPendingMb * 1024 * 1024,
+      // SQLite: the writer thread takes the next batch as soon as it is done with one. PostgreSQL:
+      // one at a time (a second would be a second transaction on the same rows).
+      maxWritesInFlight: store.kind === 'sqlite' ? 2 : 1,
     },
   );
   const wakeup = new Wakeup(broker, state, log.child({ mod: 'wakeup' }));

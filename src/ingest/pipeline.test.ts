@@ -15,19 +15,20 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function setup(limits: { maxPendingMessages: number; maxPendingChars: number; batchSize?: number }) {
+async function setup(limits: { maxPendingMessages: number; maxPendingChars: number; batchSize?: number; maxWritesInFlight?: number }) {
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-pipeline-'));
   dirs.push(dir);
   const store = new SqliteStore({ path: join(dir, 'c.db'), maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
   await store.open();
   const metrics = createMetrics();
-  // Redis pub/sub messages carry no ack token, so the broker is never called here.
-  const broker = { ackUpTo: () => undefined } as unknown as BrokerAdapter;
+  // Acknowledgements as a RabbitMQ adapter would get them (Redis messages carry no token).
+  const acks: number[] = [];
+  const broker = { ackUpTo: (t: number) => acks.push(t) } as unknown as BrokerAdapter;
   const ingestor = new Ingestor(
     { state: new LiveState({ finishedCacheSize: 100 }), store, broker, metrics, log: pino({ level: 'silent' }) },
     { maxEventBytes: 1 << 20, flushIntervalMs: 50, batchSize: limits.batchSize ?? 100, ...limits },
   );
-  return { store, metrics, ingestor };
+  return { store, metrics, ingestor, acks };
 }
 
 const payload = (i: number, pad = 0) =>
@@ -53,6 +54,35 @@ describe('Ingestor batches', () => {
     expect(writes.reduce((a, b) => a + b, 0)).toBeGreaterThan(50_000_000);
     await store.close();
   }, 60_000);
+});
+
+describe('Ingestor writes in flight', () => {
+  it('hands the store two batches at once, acknowledges them in order, and retries a failed one before acknowledging any later', async () => {
+    const { store, metrics, ingestor, acks } = await setup({ maxPendingMessages: 1_000_000, maxPendingChars: 1 << 30, batchSize: 10, maxWritesInFlight: 2 });
+    // The first write fails (as a full disk or a locked file would) after the second was handed over.
+    const write = store.write.bind(store);
+    const started: number[] = [];
+    let calls = 0;
+    store.write = async (b) => {
+      const n = ++calls;
+      started.push(b.payloads.length);
+      if (n === 1) {
+        await new Promise((r) => setTimeout(r, 150));
+        throw new Error('disk full (injected)');
+      }
+      return write(b);
+    };
+    for (let i = 0; i < 10; i++) ingestor.payload(payload(i), 100 + i); // a full batch: handed over at once
+    for (let i = 10; i < 20; i++) ingestor.payload(payload(i), 100 + i); // the second, while the first is written
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started).toEqual([10, 10]);
+    expect(acks).toEqual([]); // the second is stored, but the first is not
+    expect(await ingestor.drainAll()).toBe(true);
+    expect(acks).toEqual([109, 119]);
+    expect((await store.counts()).events).toBe(20);
+    expect((await metrics.registry.getSingleMetric('celeriac_store_write_errors_total')?.get())?.values[0]?.value).toBe(1);
+    await store.close();
+  });
 });
 
 describe('Ingestor backlog bounds', () => {

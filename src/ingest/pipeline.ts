@@ -14,6 +14,12 @@ export interface IngestOptions {
   maxPendingMessages: number;
   /** Characters of payload text waiting, at most (one byte each for the ASCII JSON of events). */
   maxPendingChars: number;
+  /**
+   * Writes handed to the store before the first of them is done (default 1). With 2 the SQLite
+   * writer thread finds its next batch waiting when it finishes one, instead of idling while
+   * the event loop hears of it, merges the queue and copies the next batch over.
+   */
+  maxWritesInFlight?: number;
 }
 
 /** A write merges at most this many queued batches (of up to batchSize messages each). */
@@ -27,6 +33,12 @@ const BATCH_CHARS = 8 * 1024 * 1024;
 const WRITE_CHARS = 4 * BATCH_CHARS;
 /** Keeps each derived payload well under --max-event-bytes (an orphan event is ~200 bytes). */
 const DERIVED_PER_PAYLOAD = 500;
+
+/** A batch handed to the store: written (done), being written, or failed and waiting to be retried. */
+interface InFlight {
+  batch: Batch;
+  state: 'writing' | 'done' | 'failed';
+}
 
 interface Batch {
   payloads: string[];
@@ -51,9 +63,12 @@ export class Ingestor implements EventConsumer {
   private dirtyWorkers = new Map<string, Worker>();
   /** Events Celeriac made itself (orphaning, reconciliation), stored with the next batch. */
   private derived: CeleryEvent[] = [];
-  private writing = false;
+  /** Batches handed to the store, oldest first; each leaves when it and all before it are done. */
+  private inflight: InFlight[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** ms until failed writes are retried (0: none scheduled), and the last such delay (backoff). */
   private retryDelay = 0;
+  private lastRetryDelay = 0;
   private flushWaiters: (() => void)[] = [];
   private readonly malformedSeen = new Set<string>();
   private readonly flower: FlowerMetrics;
@@ -164,44 +179,69 @@ export class Ingestor implements EventConsumer {
     this.deps.metrics.pendingWrites.set(this.pendingMessages);
     this.deps.metrics.pendingBytes.set(this.pendingChars);
     this.deps.metrics.inflightTasks.set(this.deps.state.inflight.size);
-    void this.drain();
+    this.drain();
   }
 
-  private async drain(): Promise<void> {
-    if (this.writing || this.retryDelay > 0) return;
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        // When the store fell behind, write everything waiting in one transaction: fewer,
-        // larger commits write each touched index page once instead of once per batch.
-        if (this.queue.length > 1) this.coalesce();
-        const b = this.queue[0]!;
-        const t0 = performance.now();
-        try {
-          const r = await this.deps.store.write({ payloads: b.payloads, workers: b.workers });
-          this.deps.metrics.writeBatches.observe((performance.now() - t0) / 1000);
-          this.deps.metrics.eventsStored.inc(r.inserted);
-          if (r.duplicates) this.deps.metrics.eventsDuplicate.inc(r.duplicates);
-        } catch (err) {
-          this.deps.metrics.writeErrors.inc();
-          this.retryDelay = Math.min(this.retryDelay ? this.retryDelay * 2 : 100, 5000);
-          this.deps.log.error({ err: err instanceof Error ? err.message : String(err), retryInMs: this.retryDelay }, 'store write failed; will retry');
-          setTimeout(() => {
-            this.retryDelay = 0;
-            void this.drain();
-          }, this.retryDelay).unref();
-          return;
-        }
-        this.retryDelay = 0;
-        this.queue.shift();
-        this.pendingMessages -= b.payloads.length;
-        this.pendingChars -= b.chars;
-        if (b.ackToken !== null) this.deps.broker.ackUpTo(b.ackToken);
-      }
-    } finally {
-      this.writing = false;
+  /**
+   * Hands queued batches to the store, up to maxWritesInFlight at a time (the store writes them
+   * in order). A batch's messages are acknowledged (RabbitMQ: up to its token, so it acks all
+   * before it too) only once it and every batch before it are stored; a failed write is
+   * retried with backoff, and no new batch is handed over meanwhile.
+   */
+  private drain(): void {
+    const max = this.opts.maxWritesInFlight ?? 1;
+    while (this.inflight.length < max && this.queue.length > 0 && this.retryDelay === 0) {
+      // When the store fell behind, write everything waiting in one transaction: fewer,
+      // larger commits write each touched index page once instead of once per batch.
+      if (this.queue.length > 1) this.coalesce();
+      const entry: InFlight = { batch: this.queue.shift()!, state: 'writing' };
+      this.inflight.push(entry);
+      this.submit(entry);
     }
-    if (this.queue.length === 0 && this.current.payloads.length === 0) {
+  }
+
+  private submit(entry: InFlight): void {
+    const b = entry.batch;
+    const t0 = performance.now();
+    this.deps.store.write({ payloads: b.payloads, workers: b.workers }).then(
+      (r) => {
+        entry.state = 'done';
+        this.deps.metrics.writeBatches.observe((performance.now() - t0) / 1000);
+        this.deps.metrics.eventsStored.inc(r.inserted);
+        if (r.duplicates) this.deps.metrics.eventsDuplicate.inc(r.duplicates);
+        this.settle();
+      },
+      (err: unknown) => {
+        entry.state = 'failed';
+        this.deps.metrics.writeErrors.inc();
+        if (this.retryDelay > 0) return; // a retry is scheduled already: it takes this one too
+        this.retryDelay = Math.min(this.lastRetryDelay ? this.lastRetryDelay * 2 : 100, 5000);
+        this.lastRetryDelay = this.retryDelay;
+        this.deps.log.error({ err: err instanceof Error ? err.message : String(err), retryInMs: this.retryDelay }, 'store write failed; will retry');
+        setTimeout(() => {
+          this.retryDelay = 0;
+          for (const e of this.inflight) {
+            if (e.state !== 'failed') continue;
+            e.state = 'writing';
+            this.submit(e);
+          }
+          this.drain();
+        }, this.retryDelay).unref();
+      },
+    );
+  }
+
+  /** Retires the stored batches at the head, in order, and hands over more. */
+  private settle(): void {
+    while (this.inflight.length > 0 && this.inflight[0]!.state === 'done') {
+      const b = this.inflight.shift()!.batch;
+      this.pendingMessages -= b.payloads.length;
+      this.pendingChars -= b.chars;
+      if (b.ackToken !== null) this.deps.broker.ackUpTo(b.ackToken);
+    }
+    if (!this.inflight.some((e) => e.state === 'failed')) this.lastRetryDelay = 0;
+    this.drain();
+    if (this.inflight.length === 0 && this.queue.length === 0 && this.current.payloads.length === 0) {
       const w = this.flushWaiters;
       this.flushWaiters = [];
       for (const f of w) f();
@@ -241,7 +281,7 @@ export class Ingestor implements EventConsumer {
       setTimeout(() => res(false), timeoutMs).unref();
     });
     this.flush();
-    if (!this.writing && this.queue.length === 0) return true;
+    if (this.inflight.length === 0 && this.queue.length === 0) return true;
     return done;
   }
 }
