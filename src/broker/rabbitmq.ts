@@ -125,7 +125,14 @@ export class RabbitBroker implements BrokerAdapter {
     this.session = null;
     // Anything still unacknowledged goes back to the queue when the connection closes; the
     // next start receives it again (and the store ignores what was already stored).
-    if (s) await s.conn.close().catch(() => undefined);
+    // amqplib writes each channel's frames from its own buffer, round-robin: a connection
+    // Close written right after the last acks can reach the broker before them, and the broker
+    // then ignores them. Closing the events channel first (its Close queues behind the acks,
+    // and CloseOk comes after the broker handled them) makes the acks count.
+    if (s) {
+      await s.events.close().catch(() => undefined);
+      await s.conn.close().catch(() => undefined);
+    }
   }
 
   isConnected(): boolean {
