@@ -1,3 +1,4 @@
+import { startHeapTrimmer } from './shared/heap-trim.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
@@ -110,6 +111,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { store?: 
     throw err;
   }
   log.info({ url, broker: broker.displayUrl, store: store.kind }, 'celeriac is serving');
+  const heapTrimmer = startHeapTrimmer();
 
   let stopped = false;
   return {
@@ -117,6 +119,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { store?: 
     async stop() {
       if (stopped) return;
       stopped = true;
+      heapTrimmer.stop();
       wakeup.stop();
       await healthServices.stop();
       await http.close();

@@ -28,6 +28,8 @@ export interface HistoryResult {
   restartMedianMs: number;
   rssAfterStartMb: number;
   rssAfterQueriesMb: number;
+  /** 3 s after the queries: what stays resident once the burst's garbage is collected. */
+  rssSettledMb: number;
   rssPeakMb: number;
   queriesIdle: QueryStat[];
   queriesIngesting?: QueryStat[];
@@ -167,12 +169,14 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
       const rssAfterStartMb = Math.round(procSample(c.pid)!.rssMb);
       const queriesIdle = await runQueries(c.url, cfg.queryRepeats);
       const after = procSample(c.pid)!;
+      await sleep(3000);
+      const settled = procSample(c.pid)!;
       const res: HistoryResult = {
         tasks: size, fillSeconds: Math.round(fill.seconds), dbBytes, restarts,
         restartMedianMs: [...restarts].sort((a, b) => a.readyMs - b.readyMs)[1]!.readyMs,
-        rssAfterStartMb, rssAfterQueriesMb: Math.round(after.rssMb), rssPeakMb: Math.round(after.hwmMb), queriesIdle, load: loadAvg(),
+        rssAfterStartMb, rssAfterQueriesMb: Math.round(after.rssMb), rssSettledMb: Math.round(settled.rssMb), rssPeakMb: Math.round(after.hwmMb), queriesIdle, load: loadAvg(),
       };
-      log(`  rss after start ${rssAfterStartMb} MB, after queries ${res.rssAfterQueriesMb} MB`);
+      log(`  rss after start ${rssAfterStartMb} MB, after queries ${res.rssAfterQueriesMb} MB, 3 s later ${res.rssSettledMb} MB`);
       if (size === sizes[sizes.length - 1]) {
         const u = new URL(cfg.redisUrl);
         const pub = await background({

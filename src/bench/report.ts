@@ -1,4 +1,4 @@
-import type { QueryStat } from './history.js';
+import type { HistoryResult, QueryStat } from './history.js';
 import type { BenchResults } from './run.js';
 
 const TARGETS = {
@@ -31,7 +31,7 @@ export function renderTable(r: BenchResults): string {
   for (const h of r.history) {
     L.push(`History: ${h.tasks.toLocaleString('en')} stored tasks (db ${(h.dbBytes / 2 ** 30).toFixed(2)} GB, filled in ${h.fillSeconds} s)`);
     L.push(`  restart to serving (first 200 from /readyz): ${h.restarts.map((x) => `${x.readyMs} ms`).join(', ')}  median ${h.restartMedianMs} ms`);
-    L.push(`  RSS: after start ${h.rssAfterStartMb} MB, after queries ${h.rssAfterQueriesMb} MB, peak ${h.rssPeakMb} MB`);
+    L.push(`  RSS: after start ${h.rssAfterStartMb} MB, right after queries ${h.rssAfterQueriesMb} MB, 3 s later ${h.rssSettledMb ?? '-'} MB, peak ${h.rssPeakMb} MB`);
     L.push(`  ${pad('query (GET /api/v1/tasks, first page)', 40)}${lpad('p50', 8)}${lpad('p95', 8)}${lpad('p99', 8)}${lpad('runs', 5)}${h.queriesIngesting ? `${lpad('p50*', 9)}${lpad('p95*', 8)}${lpad('p99*', 8)}` : ''}`);
     h.queriesIdle.forEach((q, i) => {
       const w = h.queriesIngesting?.[i];
@@ -83,17 +83,20 @@ export function targetVerdicts(r: BenchResults): TargetVerdict[] {
   const small = r.history.length > 1 ? r.history[0] : undefined;
   const at = big && big.tasks < 10_000_000 ? ` (at ${big.tasks.toLocaleString('en')} tasks; the target is for 10,000,000)` : '';
   if (big) {
-    const rss = Math.max(big.rssAfterStartMb, big.rssAfterQueriesMb);
+    // Resident = what stays once a query burst's garbage is collected (3 s after the queries);
+    // the moment right after them and the peak while also ingesting are reported beside it.
+    const settledOf = (h: HistoryResult) => h.rssSettledMb ?? h.rssAfterQueriesMb;
+    const rss = Math.max(big.rssAfterStartMb, settledOf(big), big.rssAfterQueriesMb);
     // "Flat as history grows": after the same start and the same queries, no more than 10 %
     // (or 15 MB) above the smaller store's.
     const flatAt = (a: number, b: number) => a <= Math.max(b * 1.1, b + 15);
-    const flat = !small || (flatAt(big.rssAfterStartMb, small.rssAfterStartMb) && flatAt(big.rssAfterQueriesMb, small.rssAfterQueriesMb));
+    const flat = !small || (flatAt(big.rssAfterStartMb, small.rssAfterStartMb) && flatAt(settledOf(big), settledOf(small)));
     const growth = small
-      ? `; ${small.tasks.toLocaleString('en')} tasks: ${small.rssAfterStartMb} / ${small.rssAfterQueriesMb} MB (${flat ? 'flat' : 'grows'})`
+      ? `; ${small.tasks.toLocaleString('en')} tasks: ${small.rssAfterStartMb} / ${settledOf(small)} MB (${flat ? 'flat' : 'grows'})`
       : '';
     add(
       `resident memory <= ${TARGETS.rssMb} MB, flat as history grows`,
-      `${big.rssAfterStartMb} MB after start / ${big.rssAfterQueriesMb} MB after the queries (peak ${big.rssPeakMb} MB while also ingesting)${growth}${at}`,
+      `${big.rssAfterStartMb} MB after start / ${settledOf(big)} MB after the queries (${big.rssAfterQueriesMb} MB right after them; peak ${big.rssPeakMb} MB while also ingesting)${growth}${at}`,
       rss <= TARGETS.rssMb && flat,
     );
     const worst = (qs: QueryStat[]) => qs.reduce((a, b) => (b.p95 > a.p95 ? b : a));

@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { startHeapTrimmer } from '../../shared/heap-trim.js';
 
 export interface ReaderInit {
   path: string;
@@ -14,7 +15,7 @@ export type ReaderReply = { id: number; rows: unknown[] } | { id: number; error:
 
 const db = new Database((workerData as ReaderInit).path, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 10000');
-db.pragma('cache_size = -32768');
+db.pragma('cache_size = -16384');
 const statements = new Map<string, Database.Statement>();
 
 parentPort!.on('message', (m: ReaderRequest) => {
@@ -29,4 +30,6 @@ parentPort!.on('message', (m: ReaderRequest) => {
     parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) } satisfies ReaderReply);
   }
 });
+// Result pages are garbage once posted; a quiet reader gives their memory back.
+startHeapTrimmer({ slackMb: 16 });
 parentPort!.postMessage({ ready: true } satisfies ReaderReply);

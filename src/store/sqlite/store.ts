@@ -74,7 +74,7 @@ export class SqliteStore implements Store {
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new Database(this.path);
-      configureConnection(this.db, 32);
+      configureConnection(this.db, 8);
       // Never checkpoint on the event loop (checkpoint-thread.ts does it); this connection
       // only writes the migrations, before any thread starts.
       this.db.pragma('wal_autocheckpoint = 0');

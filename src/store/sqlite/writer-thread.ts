@@ -3,6 +3,7 @@
  * must never wait on the disk. It gets raw event payloads, decodes them (the same decoder the
  * ingest pipeline ran), and writes each batch in one transaction (see writer.ts).
  */
+import { startHeapTrimmer } from '../../shared/heap-trim.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Worker as WorkerState } from '../../state/types.js';
 import type { RetentionPolicy, RetentionResult } from '../retention.js';
@@ -21,6 +22,8 @@ export type WriterReply =
   | { ready: true };
 
 const writer = openWriter(workerData as WriterInit);
+// Decoded batches are garbage once written; at a low event rate V8 would keep them for long.
+startHeapTrimmer({ slackMb: 16 });
 
 parentPort!.on('message', (msg: WriterRequest) => {
   if ('close' in msg) {
