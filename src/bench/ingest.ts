@@ -30,7 +30,8 @@ export interface IngestStep {
   /** Celeriac CPU (all threads) in cores, averaged over the publishing window. */
   celeriacCpu: number;
   publisherCpu: number;
-  redisCpu: number;
+  /** The broker server's CPU (redis-server or RabbitMQ's beam.smp), in cores. */
+  brokerCpu: number;
   machineBusy: number;
   load: number;
   ok: boolean;
@@ -40,11 +41,22 @@ export interface IngestStep {
 }
 
 
-function redisPid(): number | null {
+/**
+ * Publisher CPU over the publishing window: from /proc while the processes live (RESP
+ * publishers stay until killed), else their own total (amqplib publishers exit when done;
+ * their start-up is then included).
+ */
+function pubCpuS(r: PublishResult, p0: number | null, p1: number | null): number {
+  if (p0 !== null && p1 !== null && p1 > p0) return p1 - p0;
+  return r.cpuS ?? 0;
+}
+
+/** The broker server's process on this machine (`redis-server`, or RabbitMQ's `beam.smp`). */
+function brokerPid(comm: string): number | null {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'redis-server') return Number(d);
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) return Number(d);
     } catch {
       // process went away
     }
@@ -106,7 +118,7 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
     ),
   );
   const pub = {
-    pid: pubs[0]!.pid,
+    pids: pubs.map((p) => p.pid),
     run: async (): Promise<PublishResult> => {
       const rs = await Promise.all(pubs.map((p) => p.run()));
       const sum = (f: (r: PublishResult) => number) => rs.reduce((a, r) => a + f(r), 0);
@@ -114,13 +126,23 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
         taskEvents: sum((r) => r.taskEvents), tasks: sum((r) => r.tasks), messages: sum((r) => r.messages),
         workerMessages: sum((r) => r.workerMessages), replies: sum((r) => r.replies),
         minSubscribers: Math.min(...rs.map((r) => r.minSubscribers)), elapsedS: Math.max(...rs.map((r) => r.elapsedS)),
-        achievedRate: sum((r) => r.achievedRate), behindS: Math.max(...rs.map((r) => r.behindS)),
+        achievedRate: sum((r) => r.achievedRate), behindS: Math.max(...rs.map((r) => r.behindS)), cpuS: sum((r) => r.cpuS ?? 0),
       };
     },
   };
-  const rpid = redisPid();
+  const rpid = brokerPid(tg.broker === 'rabbitmq' ? 'beam.smp' : 'redis-server');
+  // CPU seconds of all publisher processes (null once one has gone).
+  const pubCpu = () => {
+    let n = 0;
+    for (const pid of pub.pids) {
+      const s = procSample(pid);
+      if (!s) return null;
+      n += s.cpuS;
+    }
+    return n;
+  };
   const c0 = procSample(cel.pid)!;
-  const p0 = procSample(pub.pid);
+  const p0 = pubCpu();
   const r0 = rpid ? procSample(rpid) : null;
   const m0 = machineCpu();
   let rssMax = c0.rssMb;
@@ -143,7 +165,7 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
   const result = await pub.run();
   const tPub = performance.now();
   const c1 = procSample(cel.pid)!;
-  const p1 = procSample(pub.pid) ?? p0;
+  const p1 = pubCpu();
   const r1 = rpid ? procSample(rpid) : null;
   const m1 = machineCpu();
   // Wait for the store to catch up: stored == published. A step whose store is still behind
@@ -182,8 +204,8 @@ async function measureStep(cfg: BenchConfig, mode: IngestStep['mode'], rate: num
     storedRate: Math.round(stored / (pubS + drainS)), drainS: Math.round(drainS * 10) / 10, maxPending,
     reconnects: metrics.celeriac_broker_reconnects_total ?? 0, dropped: metrics.celeriac_events_dropped_total ?? 0,
     minSubscribers: result.minSubscribers, rssMaxMb: Math.round(Math.max(rssMax, cEnd.rssMb)), rssEndMb: Math.round(cEnd.rssMb),
-    celeriacCpu: round2((c1.cpuS - c0.cpuS) / pubS), publisherCpu: p0 && p1 ? round2((p1.cpuS - p0.cpuS) / pubS) : 0,
-    redisCpu: r0 && r1 ? round2((r1.cpuS - r0.cpuS) / pubS) : 0, machineBusy: round2((m1.busy - m0.busy) / (m1.total - m0.total)),
+    celeriacCpu: round2((c1.cpuS - c0.cpuS) / pubS), publisherCpu: round2(pubCpuS(result, p0, p1) / pubS),
+    brokerCpu: r0 && r1 ? round2((r1.cpuS - r0.cpuS) / pubS) : 0, machineBusy: round2((m1.busy - m0.busy) / (m1.total - m0.total)),
     load: loadAvg(), ok: false,
   };
   const behind = result.achievedRate < rate * 0.95;

@@ -39,6 +39,8 @@ export interface PublishResult {
   achievedRate: number;
   /** Seconds the publisher was behind its schedule by more than 100 ms, summed. */
   behindS: number;
+  /** CPU seconds the publisher process used (user + system), when it ran as a child. */
+  cpuS?: number;
 }
 
 interface Sink extends MessageSink {
@@ -236,7 +238,10 @@ if (process.send && process.argv[2] === '--child') {
   process.on('message', (m: { start?: boolean }) => {
     if (!m.start) return;
     publish(opts, (n) => process.send!({ progress: n }))
-      .then((r) => process.send!({ done: r }, () => process.exit(0)))
+      .then((r) => {
+        const u = process.cpuUsage();
+        process.send!({ done: { ...r, cpuS: (u.user + u.system) / 1e6 } }, () => process.exit(0));
+      })
       .catch((err: unknown) => {
         process.send!({ error: String(err) }, () => process.exit(1));
       });

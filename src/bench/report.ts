@@ -21,11 +21,12 @@ export function renderTable(r: BenchResults): string {
   L.push('');
   if (r.ingest.length) {
     L.push('Sustained ingest (zero loss = stored task events == published, store caught up within 5 s)');
-    L.push(`${pad('broker+store', 17)}${pad('batching', 10)}${lpad('secs', 6)}${lpad('target/s', 9)}${lpad('pub/s', 8)}${lpad('published', 11)}${lpad('stored', 10)}${lpad('lost', 9)}${lpad('drain s', 8)}${lpad('rss MB', 7)}${lpad('cpu', 6)}${lpad('load', 6)}  result`);
+    L.push(`${pad('broker+store', 17)}${pad('batching', 10)}${lpad('secs', 6)}${lpad('target/s', 9)}${lpad('pub/s', 8)}${lpad('published', 11)}${lpad('stored', 10)}${lpad('lost', 9)}${lpad('drain s', 8)}${lpad('rss MB', 7)}${lpad('cpu', 6)}${lpad('pub', 6)}${lpad('brk', 6)}${lpad('busy', 6)}${lpad('load', 6)}  result`);
     for (const s of r.ingest) {
-      L.push(`${pad(`${s.broker}+${s.store}`, 17)}${pad(s.mode, 10)}${lpad(`${s.seconds}${s.probe ? 'p' : ''}`, 6)}${lpad(s.targetRate, 9)}${lpad(s.publisherRate, 8)}${lpad(s.published, 11)}${lpad(s.stored, 10)}${lpad(s.lost, 9)}${lpad(s.drainS, 8)}${lpad(s.rssMaxMb, 7)}${lpad(s.celeriacCpu, 6)}${lpad(s.load, 6)}  ${s.ok ? 'ok' : `FAIL ${s.note ?? ''}`}`);
+      L.push(`${pad(`${s.broker}+${s.store}`, 17)}${pad(s.mode, 10)}${lpad(`${s.seconds}${s.probe ? 'p' : ''}`, 6)}${lpad(s.targetRate, 9)}${lpad(s.publisherRate, 8)}${lpad(s.published, 11)}${lpad(s.stored, 10)}${lpad(s.lost, 9)}${lpad(s.drainS, 8)}${lpad(s.rssMaxMb, 7)}${lpad(s.celeriacCpu, 6)}${lpad(s.publisherCpu, 6)}${lpad(s.brokerCpu ?? '-', 6)}${lpad(s.machineBusy, 6)}${lpad(s.load, 6)}  ${s.ok ? 'ok' : `FAIL ${s.note ?? ''}`}`);
     }
-    L.push('  (p = a short probe while searching for the limit; only full-length steps count as sustained)');
+    L.push('  (p = a short probe while searching for the limit; only full-length steps count as sustained;');
+    L.push('   cpu, pub, brk = cores used by Celeriac, the publishers and the broker server; busy = share of the machine\'s CPUs busy)');
     L.push('');
   }
   for (const h of r.history) {
