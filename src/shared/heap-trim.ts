@@ -9,13 +9,14 @@ import { runInNewContext } from 'node:vm';
  * monitor can be never. Resident memory then depends on what users happened to click, not on
  * what Celeriac holds.
  *
- * A trimmer looks at the heap every `intervalMs` and, when it has grown `slackMb` past what the
- * last full collection left, runs one. A full collection of a heap of tens of MB takes
- * milliseconds, and it runs at most once per interval, only after that much allocation.
+ * A trimmer looks at the old generation every `intervalMs` and runs a full collection when it
+ * holds `slackMb` more than the last collection left and has grown less than an eighth of that
+ * since the last look (the burst is over; under steady heavy allocation V8's own schedule is
+ * cheaper). A full collection of a heap of tens of MB takes milliseconds.
  */
 export interface HeapTrimmer {
   stop(): void;
-  /** Full collections it ran (for tests and metrics). */
+  /** Full collections it ran (for tests). */
   readonly runs: number;
 }
 

@@ -3,7 +3,10 @@ import { applyTaskEvent, emptyTask, exceptionType, isOriginalSend, rankOf } from
 import type { CeleryEvent, Task, Worker } from '../state/types.js';
 
 /** Fields of an event that are its identity rather than its data. */
-const IDENTITY = new Set(['uuid', 'timestamp', 'type', 'hostname', 'clock', 'utcoffset', 'pid', 'local_received']);
+export const EVENT_IDENTITY: ReadonlySet<string> = new Set(['uuid', 'timestamp', 'type', 'hostname', 'clock', 'utcoffset', 'pid', 'local_received']);
+
+/** An event's Lamport clock as stored: an integer, 0 when missing. */
+export const eventClock = (ev: { clock?: unknown }): number => (typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0);
 
 export interface EventRow {
   uuid: string;
@@ -22,7 +25,7 @@ export function cutter(maxChars: number): (s: string) => string {
 export function eventRow(ev: CeleryEvent, cut: (s: string) => string): EventRow {
   let data: Record<string, unknown> | null = null;
   for (const k in ev) {
-    if (IDENTITY.has(k)) continue;
+    if (EVENT_IDENTITY.has(k)) continue;
     const v = ev[k];
     if (v === undefined) continue;
     (data ??= {})[k] = typeof v === 'string' ? cut(v) : v;
@@ -32,7 +35,7 @@ export function eventRow(ev: CeleryEvent, cut: (s: string) => string): EventRow 
     timestamp: ev.timestamp,
     type: ev.type,
     hostname: ev.hostname,
-    clock: typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0,
+    clock: eventClock(ev),
     data: data ? JSON.stringify(data) : null,
   };
 }

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapEnvelope } from '../../src/broker/kombu.js';
 import { RedisBroker } from '../../src/broker/redis.js';
-import { Recorder, fakeWorkerEvent, silentLog } from './broker.contract.js';
+import { Recorder, fakeWorkerEvent, silentLog, startFailure } from './broker.contract.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 const freePort = () =>
@@ -81,12 +81,7 @@ async function receives(url: string, publisher: Redis): Promise<void> {
 }
 
 async function startError(url: string): Promise<string> {
-  const broker = new RedisBroker({ url, log: silentLog, maxMessageChars: 1 << 20, connectTimeoutMs: 3000 });
-  const err = (await broker.start(new Recorder()).then(
-    () => null,
-    (e: unknown) => e,
-  )) as { code?: string; message?: string } | null;
-  await broker.stop();
+  const err = await startFailure(new RedisBroker({ url, log: silentLog, maxMessageChars: 1 << 20, connectTimeoutMs: 3000 }));
   expect(err?.code).toBe('BROKER_CONNECT_FAILED');
   return err!.message!;
 }

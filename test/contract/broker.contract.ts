@@ -32,6 +32,16 @@ export interface BrokerHarness {
 }
 
 /** A consumer standing in for the ingest pipeline: decodes, records, and acks at once ("persisted"). */
+/** Starts `adapter` expecting start() to fail; stops it and returns what start() threw (null if it did not). */
+export async function startFailure(adapter: BrokerAdapter): Promise<{ code?: string; message?: string } | null> {
+  const err = (await adapter.start(new Recorder()).then(
+    () => null,
+    (e: unknown) => e,
+  )) as { code?: string; message?: string } | null;
+  await adapter.stop();
+  return err;
+}
+
 export class Recorder implements EventConsumer {
   events: CeleryEvent[] = [];
   malformedByKind: Record<string, number> = {};
@@ -125,12 +135,7 @@ export function runBrokerContract(name: string, harness: BrokerHarness): void {
     });
 
     it('fails the first connection with one clear BROKER_CONNECT_FAILED line', async () => {
-      const a = harness.makeUnreachableAdapter();
-      const err = (await a.start(new Recorder()).then(
-        () => null,
-        (e: unknown) => e,
-      )) as { code?: string; message?: string } | null;
-      await a.stop();
+      const err = await startFailure(harness.makeUnreachableAdapter());
       expect(err?.code).toBe('BROKER_CONNECT_FAILED');
       expect(err?.message).toMatch(/^cannot connect to broker /);
       expect(err?.message).not.toMatch(/\n/);

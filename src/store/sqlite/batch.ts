@@ -2,7 +2,7 @@ import { decodePayload, type DecodeSink } from '../../ingest/decode.js';
 import { applyTaskEvent, emptyTask, isOriginalSend } from '../../state/merge.js';
 import type { CeleryEvent } from '../../state/types.js';
 import type { FoldedTask } from '../rows.js';
-import { eventKey, splitJsonArray } from './event-log.js';
+import { eventKey, sameEvent, splitJsonArray } from './event-log.js';
 import type { TextRow } from './fts.js';
 
 /**
@@ -48,10 +48,7 @@ export function seen(t: BatchTask, ev: CeleryEvent): boolean {
     return keys.has(eventKey(ev));
   }
   // Few events per task per batch: compare identities directly (no key strings).
-  const clock = typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0;
-  for (const e of evs) {
-    if (e.timestamp === ev.timestamp && e.type === ev.type && e.hostname === ev.hostname && (typeof e.clock === 'number' ? Math.trunc(e.clock) : 0) === clock) return true;
-  }
+  for (const e of evs) if (sameEvent(e, ev)) return true;
   return false;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cutter } from '../rows.js';
+import type { CeleryEvent } from '../../state/types.js';
 import type { StoredEvent } from '../types.js';
-import { eventKey, readLogRow, splitJsonArray, storedText } from './event-log.js';
+import { eventKey, readLogRow, sameEvent, splitJsonArray, storedText } from './event-log.js';
 
 describe('splitJsonArray', () => {
   it('returns the elements of an array as they are written', () => {
@@ -88,6 +89,16 @@ describe('readLogRow and eventKey', () => {
     expect(eventKey(a)).not.toBe(eventKey({ ...a, timestamp: 10.250001 }));
     expect(eventKey(a)).not.toBe(eventKey({ ...a, hostname: 'w2' }));
     expect(eventKey({ ...a, clock: undefined })).toBe(eventKey({ ...a, clock: 0 }));
+  });
+
+  it('compares two events (sameEvent) exactly as their keys do', () => {
+    const a = { uuid: 'u', timestamp: 10.25, type: 'task-started', hostname: 'w1', clock: 5.7 } as CeleryEvent;
+    const others: CeleryEvent[] = [
+      { ...a, clock: 5 }, { ...a, clock: 6 }, { ...a, clock: undefined }, { ...a, timestamp: 10.250001 },
+      { ...a, type: 'task-received' }, { ...a, hostname: 'w2' }, { ...a, pid: 9 },
+    ];
+    for (const b of others) expect(sameEvent(a, b), JSON.stringify(b)).toBe(eventKey(a) === eventKey(b));
+    expect(sameEvent({ ...a, clock: undefined }, { ...a, clock: 0 })).toBe(true);
   });
 });
 

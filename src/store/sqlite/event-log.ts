@@ -1,4 +1,5 @@
 import type { CeleryEvent } from '../../state/types.js';
+import { EVENT_IDENTITY, eventClock } from '../rows.js';
 import type { StoredEvent } from '../types.js';
 
 /**
@@ -17,13 +18,14 @@ export const LOG_ROWS_PER_TASK = 1048576;
 /** The rowid range of a task's log rows: [from, to). */
 export const logRange = (taskId: number): [number, number] => [taskId * LOG_ROWS_PER_TASK, (taskId + 1) * LOG_ROWS_PER_TASK];
 
-/** Fields of an event that are its identity rather than its data (as in store/rows.ts). */
-const IDENTITY = new Set(['uuid', 'timestamp', 'type', 'hostname', 'clock', 'utcoffset', 'pid', 'local_received']);
-
 /** An event's identity within its task: storing an event twice must be impossible. */
 export function eventKey(ev: { [k: string]: unknown }): string {
-  const clock = typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0;
-  return `${String(ev.timestamp)}\u0000${String(ev.type)}\u0000${String(ev.hostname)}\u0000${clock}`;
+  return `${String(ev.timestamp)}\u0000${String(ev.type)}\u0000${String(ev.hostname)}\u0000${eventClock(ev)}`;
+}
+
+/** Whether two events of a task have the same identity (eventKey), without building the keys. */
+export function sameEvent(a: CeleryEvent, b: CeleryEvent): boolean {
+  return a.timestamp === b.timestamp && a.type === b.type && a.hostname === b.hostname && eventClock(a) === eventClock(b);
 }
 
 /**
@@ -77,7 +79,7 @@ export function storedText(ev: CeleryEvent, raw: string | null, maxFieldChars: n
   const out: Record<string, unknown> = {};
   for (const k in ev) {
     const v = ev[k];
-    out[k] = typeof v === 'string' && !IDENTITY.has(k) ? cut(v) : v;
+    out[k] = typeof v === 'string' && !EVENT_IDENTITY.has(k) ? cut(v) : v;
   }
   return JSON.stringify(out);
 }
@@ -87,13 +89,13 @@ export function readLogRow(events: string, out: StoredEvent[]): void {
   const arr = JSON.parse(events) as Record<string, unknown>[];
   for (const ev of arr) {
     const data: Record<string, unknown> = {};
-    for (const k in ev) if (!IDENTITY.has(k) && ev[k] !== undefined) data[k] = ev[k];
+    for (const k in ev) if (!EVENT_IDENTITY.has(k) && ev[k] !== undefined) data[k] = ev[k];
     out.push({
       uuid: ev.uuid as string,
       type: ev.type as string,
       timestamp: ev.timestamp as number,
       hostname: ev.hostname as string,
-      clock: typeof ev.clock === 'number' ? Math.trunc(ev.clock) : 0,
+      clock: eventClock(ev),
       data,
     });
   }

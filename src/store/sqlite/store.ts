@@ -208,7 +208,8 @@ export class SqliteStore implements Store {
     // Each set as one JSON array built by SQLite, all of a clause's sets in one statement:
     // 10,000 rowids as rows (an object each, cloned to this thread) cost ~20 ms at 10 M, and
     // each statement is a round trip to the reader thread.
-    const readSets = async (sets: { sql: string; params: unknown[] }[]) => {
+    const readSets = async (sets: { sql: string; params: unknown[] }[]): Promise<number[][]> => {
+      if (sets.length === 0) return [];
       const [row] = await this.read<Record<string, string>>(
         `SELECT ${sets.map((x, i) => `(SELECT json_group_array(rowid) FROM (${x.sql})) AS s${i}`).join(', ')}`,
         sets.flatMap((x) => x.params),
@@ -247,24 +248,22 @@ export class SqliteStore implements Store {
       const tri = [...new Set(trigrams(value))];
       const common = this.opts.ftsCommonTrigram ?? SAMPLE_COMMON;
       const sub = tri.length >= 4 && tri.length <= 32 && /^[\x20-\x7e]*$/.test(value) ? pickSubstring(value, await this.trigramCounts(column, tri, common), common) : null;
-      // the id prefix and the part's candidates in one statement
-      const [ids0, ...subSets] = await readSets([
-        ...(column === 'text' ? [byId(value, cap + 1)] : [{ sql: 'SELECT 1 AS rowid WHERE 0', params: [] }]),
-        ...(sub ? ftsSets(ftsMatches(column, sub)!, cap + 1) : []),
-      ]);
-      if (ids0!.length > cap) {
+      // the id prefix's rowids and the part's candidates, in one statement (in that order)
+      const sets = await readSets([...(column === 'text' ? [byId(value, cap + 1)] : []), ...(sub ? ftsSets(ftsMatches(column, sub)!, cap + 1) : [])]);
+      const ids0 = column === 'text' ? sets.shift()! : [];
+      if (ids0.length > cap) {
         // more ids with this prefix than a list holds: checked row by row in sort order
         hints.set(key, 'dense');
         continue;
       }
-      const candidates = sub ? union(...subSets) : null;
+      const candidates = sub ? union(...sets) : null;
       if (candidates && candidates.length <= cap) {
-        hints.set(key, { candidates: union(candidates, ids0!), verify: true });
+        hints.set(key, { candidates: union(candidates, ids0), verify: true });
         continue;
       }
       const matches = ftsMatches(column, value)!;
       const ids = await matchSet(matches, cap + 1);
-      if (ids.length <= cap) hints.set(key, union(ids, ids0!));
+      if (ids.length <= cap) hints.set(key, union(ids, ids0));
       // Many matches: LIKE in sort order, unless the newest page of them lies far back in
       // time (matches clustered in the past: `kwargs:"'order_id': 77"`), where the walk would
       // read millions of rows; then FTS5 reads them all and SQLite sorts them, as without hints.
