@@ -15,6 +15,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // One run at a time per machine: another test run or bench waits (test/services-lock.setup.ts).
+    globalSetup: ['test/services-lock.setup.ts'],
     projects: [
       { extends: true, test: { name: 'main', include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'], exclude: ['node_modules/**', 'dist/**', LOAD] } },
       { extends: true, test: { name: 'load', include: [LOAD], sequence: { groupOrder: 1 } } },

@@ -20,7 +20,7 @@ import { realpathSync } from 'node:fs';
 import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
@@ -122,13 +122,18 @@ await Promise.all([cli, ...threads]);
 const text = await readFile(cliOut, 'utf8');
 if (text.startsWith('#!')) await writeFile(cliOut, `//${text.slice(2)}`);
 
-// The code cache, made by a clean node (V8 rejects a cache made under other V8 flags) from the
-// very string the launcher compiles: Module.wrap(source).
+// The code cache, made by a clean node under the launcher's own V8 flags (its `#!` line, read
+// by the same function the benchmark and the tests use, from tsc's output: V8 rejects a cache
+// made under other flags) from the very string the launcher compiles: Module.wrap(source).
+const launcher = join(root, 'scripts', 'cli-launcher.mjs');
+const { launcherNodeFlags } = await import(pathToFileURL(join(dist, 'bench', 'proc.js')).href);
+const flags = launcherNodeFlags(launcher);
 const env = { ...process.env };
 delete env.NODE_OPTIONS;
 execFileSync(
   process.execPath,
   [
+    ...flags,
     '-e',
     `const fs = require('node:fs'); const { wrap } = require('node:module'); const vm = require('node:vm');
      const f = ${JSON.stringify(cliOut)};
@@ -137,5 +142,5 @@ execFileSync(
   { env, stdio: 'inherit' },
 );
 
-await copyFile(join(root, 'scripts', 'cli-launcher.mjs'), join(dist, 'cli.js'));
+await copyFile(launcher, join(dist, 'cli.js'));
 await rm(join(dist, 'cli.js.map'), { force: true });

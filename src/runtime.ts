@@ -111,7 +111,7 @@ export async function startRuntime(config: Config, log: Logger, opts: { store?: 
     throw err;
   }
   log.info({ url, broker: broker.displayUrl, store: store.kind }, 'celeriac is serving');
-  const heapTrimmer = startHeapTrimmer();
+  const heapTrimmer = startHeapTrimmer({ slackMb: 16 });
 
   let stopped = false;
   return {

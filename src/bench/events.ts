@@ -110,7 +110,7 @@ export class LifecycleStream {
   tasksStarted = 0;
 
   constructor(
-    private readonly opts: { workers: number; multi: number; failureRatio: number; delay: number; hostPrefix: string; pid: number },
+    private readonly opts: { workers: number; multi: number; failureRatio: number; delay: number; hostPrefix: string; pid: number; timeOrderedIds?: boolean },
   ) {
     this.workerNames = Array.from({ length: opts.workers }, (_, i) => `${opts.hostPrefix}-w${i + 1}@benchhost`);
     this.clientName = `gen${opts.pid}@benchhost`;
@@ -179,7 +179,8 @@ export class LifecycleStream {
     this.out = out ?? null;
     const k = this.seq++;
     const t: SimTask = {
-      uuid: randomUUID(),
+      // timeOrderedIds: the first 8 hex digits count up (an experiment of writer-micro.ts)
+      uuid: this.opts.timeOrderedIds ? `${k.toString(16).padStart(8, '0')}${randomUUID().slice(8)}` : randomUUID(),
       name: k % TASK_NAMES.length,
       args: `(${k % 1000}, ${(k * 7) % 1000})`,
       kwargs: `{'customer': 'acme-${k % 500}'}`,

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { migrateSqlite } from '../store/sqlite/migrate.js';
-import { TASK_COLUMNS } from '../store/sqlite/statements.js';
+import { HEAL_TASK_BLOCKS, TASK_COLUMNS } from '../store/sqlite/statements.js';
 
 /**
  * Fills a SQLite store with synthetic finished tasks straight through SQL (not through the
@@ -126,6 +126,9 @@ export async function fillHistory(path: string, target: number, log: (s: string)
     rmSync(aux, { force: true });
   } else setHashsize(db, 1024 * 1024);
   db.exec('DELETE FROM task_counts; INSERT INTO task_counts (state, n) SELECT state, count(*) FROM tasks GROUP BY state');
+  // what the writer keeps for the rows it inserts (migrations/sqlite/0130_task_blocks.sql)
+  db.exec('DELETE FROM task_blocks');
+  db.exec(HEAL_TASK_BLOCKS);
   for (const tr of triggers) db.exec(tr.sql);
   db.pragma('journal_mode = WAL');
   db.unsafeMode(false);

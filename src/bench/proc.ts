@@ -34,10 +34,21 @@ export interface CeleriacChild {
   kill(): Promise<void>;
 }
 
+/**
+ * The V8 flags Celeriac runs with: those of the launcher's `#!/usr/bin/env -S node …` line
+ * (scripts/cli-launcher.mjs), so a child started as `node <flags> dist/cli.js` runs as
+ * `npx celeriac` does (and its code cache, made under them, is accepted).
+ */
+export function launcherNodeFlags(cli = CLI): string[] {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0]!;
+  return /^#!\S*env -S node((?:\s+--\S+)*)\s*$/.exec(first)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 /** Starts the built CLI as a child process; resolves when it prints its "serving" line. */
 export async function startCeleriac(args: string[], opts: { nodeArgs?: string[]; timeoutMs?: number; onSpawn?: (pid: number) => void; cli?: string } = {}): Promise<CeleriacChild> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.cli ?? CLI, ...(args.includes('--port') ? [] : ['--port', '0']), '--log-level', 'warn', ...args], {
+  const cli = opts.cli ?? CLI;
+  const proc = spawn(process.execPath, [...launcherNodeFlags(cli), ...(opts.nodeArgs ?? []), cli, ...(args.includes('--port') ? [] : ['--port', '0']), '--log-level', 'warn', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,6 +13,7 @@ import { bestPassed, ingestSearch, type IngestStep, type IngestTarget } from './
 import { liveScenario, type LiveResult } from './live.js';
 import { loadAvg, REPO_ROOT, startCeleriac } from './proc.js';
 import { renderTable, targetVerdicts, type TargetVerdict } from './report.js';
+import { acquireServicesLock } from './services-lock.js';
 
 export interface BenchResults {
   startedAt: string;
@@ -94,6 +95,8 @@ async function pgTarget(cfg: BenchConfig): Promise<{ target?: IngestTarget; skip
 
 async function main(): Promise<void> {
   const cfg = readConfig(process.argv.slice(2));
+  // Not beside a test run or another bench: they share the services and the CPUs.
+  const release = await acquireServicesLock('bench', { say: log });
   const t0 = performance.now();
   mkdirSync(cfg.tmpDir, { recursive: true });
   const res: BenchResults = {
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     const file = join(dir, `${res.startedAt.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(res, null, 2)}\n`);
     if (!cfg.keepHistory) rmSync(cfg.tmpDir, { recursive: true, force: true });
+    release();
     process.stdout.write(`${renderTable(res)}\nresults: ${file}\n`);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Micro-benchmark of the SQLite write path alone, in-process (for profiling with --cpu-prof):
  *   node [--cpu-prof] dist/bench/writer-micro.js [events=500000] [multi=0] [batch=5000]
+ * DB=path (default /tmp/celeriac-writer-micro.db, deleted first); KEEP_DB=1 writes into the store
+ * already at DB (e.g. one filled by the history scenario) instead, and leaves it there.
  */
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { unwrapEnvelope } from '../broker/kombu.js';
 import { startCheckpointer } from '../store/sqlite/checkpointer.js';
 import { migrateSqlite } from '../store/sqlite/migrate.js';
@@ -14,9 +16,12 @@ const total = Number(process.argv[2] ?? 500000);
 const multi = Number(process.argv[3] ?? 0);
 const batch = Number(process.argv[4] ?? 5000);
 const path = process.env.DB ?? '/tmp/celeriac-writer-micro.db';
-for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
+const keepDb = process.env.KEEP_DB === '1';
+if (!keepDb) for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
 const mdb = new Database(path);
 migrateSqlite(mdb);
+// tasks per state, kept by the writer (migrations/sqlite/0090): no count over a 10 M-row table
+const before = mdb.prepare('SELECT coalesce(sum(n), 0) FROM task_counts').pluck().get() as number;
 // FTS_DETAIL=none|column: recreate the trigram tables with that detail level (experiment).
 if (process.env.FTS_DETAIL) {
   const d = process.env.FTS_DETAIL;
@@ -28,7 +33,10 @@ if (process.env.FTS_DETAIL) {
 if (process.env.EXTRA_SQL) mdb.exec(process.env.EXTRA_SQL);
 mdb.close();
 
-const stream = new LifecycleStream({ workers: 8, multi, failureRatio: 0.1, delay: 40, hostPrefix: 'micro', pid: 4242 });
+// TIME_ORDERED_IDS=1: task ids whose first 8 hex digits count up instead of random ones, so the
+// uuid index grows at its end (experiment: what the random primary-key index costs).
+const timeOrderedIds = process.env.TIME_ORDERED_IDS === '1';
+const stream = new LifecycleStream({ workers: 8, multi, failureRatio: 0.1, delay: 40, hostPrefix: 'micro', pid: 4242, timeOrderedIds });
 const out: Envelope[] = [];
 const payloads: string[] = [];
 let events = 0;
@@ -53,12 +61,27 @@ const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
 const checkpointer = startCheckpointer(path, (err) => process.stderr.write(`${err.message}\n`));
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
+const written0 = writtenBytes();
 let inserted = 0;
 for (let i = 0; i < payloads.length; i += batch) inserted += w.write(payloads.slice(i, i + batch), []).inserted;
 const s = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
+const written = writtenBytes() - written0;
 w.close();
 await checkpointer.close();
-process.stdout.write(`events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi}); CPU ${cpuS.toFixed(2)} s = ${Math.round(inserted / cpuS)} events per CPU-second\n`);
-if (!process.env.KEEP) for (const s2 of ['', '-wal', '-shm']) rmSync(path + s2, { force: true });
+process.stdout.write(
+  `events ${events} inserted ${inserted} in ${s.toFixed(2)} s = ${Math.round(inserted / s)} events/s (batch ${batch}, multi ${multi}${timeOrderedIds ? ', time-ordered ids' : ''}, store held ${before} tasks); ` +
+    `CPU ${cpuS.toFixed(2)} s (system ${(cpu.system / 1e6).toFixed(2)}) = ${Math.round(inserted / cpuS)} events per CPU-second; ` +
+    `${Math.round(written / inserted)} bytes written to disk per event (WAL and checkpoints)\n`,
+);
+if (!process.env.KEEP && !keepDb) for (const s2 of ['', '-wal', '-shm']) rmSync(path + s2, { force: true });
+
+/** Bytes this process (all its threads) caused to be written to disk, from /proc/self/io. */
+function writtenBytes(): number {
+  try {
+    return Number(/^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}

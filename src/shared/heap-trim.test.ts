@@ -1,6 +1,6 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { fullGc, startHeapTrimmer } from './heap-trim.js';
+import { fullGc, shouldCollect, startHeapTrimmer } from './heap-trim.js';
 
 const oldMb = () => getHeapSpaceStatistics().filter((s) => s.space_name === 'old_space').reduce((a, s) => a + s.space_used_size, 0) / 2 ** 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -13,14 +13,13 @@ describe('heap trimmer', () => {
   it('collects old-generation garbage once an allocation burst is over', async () => {
     const gc = fullGc()!;
     gc();
-    const t = startHeapTrimmer({ intervalMs: 100, slackMb: 16 });
+    // slack 32: the 60 MB burst stays below three times the slack
+    const t = startHeapTrimmer({ intervalMs: 100, slackMb: 32 });
     try {
-      // Objects that survive two scavenges are promoted: build ~60 MB of them, drop them.
+      // Objects that survive two scavenges are promoted: build ~60 MB of them (in one go, so
+      // that the trimmer first looks when it is over), drop them.
       let keep: string[][] | null = [];
-      for (let i = 0; i < 60; i++) {
-        keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
-        await sleep(5);
-      }
+      for (let i = 0; i < 60; i++) keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
       const runsWhileGrowing = t.runs;
       keep = null;
       const before = oldMb();
@@ -31,5 +30,14 @@ describe('heap trimmer', () => {
     } finally {
       t.stop();
     }
+  });
+
+  it('collects once growth slows, or at once past three times the slack', () => {
+    const mb = 2 ** 20;
+    expect(shouldCollect(10 * mb, 0, 16 * mb)).toBe(false); // little above the last level
+    expect(shouldCollect(20 * mb, 1 * mb, 16 * mb)).toBe(true); // the burst is over
+    expect(shouldCollect(20 * mb, 8 * mb, 16 * mb)).toBe(false); // still growing fast
+    expect(shouldCollect(47 * mb, 8 * mb, 16 * mb)).toBe(false);
+    expect(shouldCollect(48 * mb, 8 * mb, 16 * mb)).toBe(true); // a long burst
   });
 });

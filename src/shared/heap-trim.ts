@@ -12,7 +12,8 @@ import { runInNewContext } from 'node:vm';
  * A trimmer looks at the old generation every `intervalMs` and runs a full collection when it
  * holds `slackMb` more than the last collection left and has grown less than an eighth of that
  * since the last look (the burst is over; under steady heavy allocation V8's own schedule is
- * cheaper). A full collection of a heap of tens of MB takes milliseconds.
+ * cheaper), or at once when it holds three times the slack more. A full collection of a heap
+ * of tens of MB takes milliseconds.
  */
 export interface HeapTrimmer {
   stop(): void;
@@ -43,6 +44,18 @@ function oldBytes(): number {
   return n;
 }
 
+/**
+ * Whether to collect, given how much the old generation holds above what the last collection
+ * left (`above`), how much it grew since the last look and the slack (bytes). Only once a
+ * burst is over: while the heap still grows quickly (heavy ingest) V8's own schedule is the
+ * cheaper one and a forced collection would be wasted work; but not past three times the
+ * slack, where V8 lets a burst of queries grow the heap for long.
+ */
+export function shouldCollect(above: number, grew: number, slack: number): boolean {
+  if (above < slack) return false;
+  return grew <= slack / 8 || above >= 3 * slack;
+}
+
 export function startHeapTrimmer(opts: { intervalMs?: number; slackMb?: number } = {}): HeapTrimmer {
   const gc = fullGc();
   const slack = (opts.slackMb ?? 32) * 1024 * 1024;
@@ -56,9 +69,7 @@ export function startHeapTrimmer(opts: { intervalMs?: number; slackMb?: number }
     prev = used;
     // V8 collected on its own since: follow it down.
     if (used < base) base = used;
-    // Only once a burst is over: while the heap still grows quickly (heavy ingest) V8's own
-    // schedule is the cheaper one, and a forced collection would be wasted work.
-    if (used - base < slack || grew > slack / 8) return;
+    if (!shouldCollect(used - base, grew, slack)) return;
     gc();
     runs++;
     base = prev = oldBytes();

@@ -115,6 +115,15 @@ export class LiveState {
     return task;
   }
 
+  /**
+   * The tasks of the live model (in flight, and the finished ones remembered) whose state
+   * dates from `since` (seconds) or later.
+   */
+  *changedSince(since: number): Generator<Task> {
+    for (const t of this.inflight.values()) if (t.timestamp >= since) yield t;
+    for (const t of this.finished.values()) if (t.timestamp >= since) yield t;
+  }
+
   private rememberFinished(task: Task): void {
     const max = this.opts.finishedCacheSize;
     if (max <= 0) return;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { launcherNodeFlags } from '../../src/bench/proc.js';
 import { REPO_ROOT } from './services.js';
 import { sleep } from './wait.js';
 
@@ -19,11 +20,16 @@ export const CLI = resolve(REPO_ROOT, 'dist/cli.js');
  * Runs the built CLI (`npm run build` first; `npm test` does) on a free port and waits until it
  * serves. Flags are passed as given; --port 0 and --log-level warn are added unless present.
  */
-export async function startCeleriac(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CeleriacProcess> {
+export async function startCeleriac(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; /** run dist/cli.js itself (its `#!` line), as npx does */ executable?: boolean } = {},
+): Promise<CeleriacProcess> {
   const full = [...args];
   if (!full.some((a) => a.startsWith('--port'))) full.push('--port', '0');
   if (!full.some((a) => a.startsWith('--log-level'))) full.push('--log-level', 'warn');
-  const proc = spawn(process.execPath, [CLI, ...full], {
+  // as `npx celeriac` runs it: under the launcher's V8 flags
+  const [cmd, argv] = opts.executable ? [CLI, full] : [process.execPath, [...launcherNodeFlags(CLI), CLI, ...full]];
+  const proc = spawn(cmd, argv, {
     cwd: REPO_ROOT,
     env: { ...(process.env as Record<string, string>), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,7 +68,7 @@ export async function startCeleriac(args: string[], opts: { env?: Record<string,
 /** Runs the CLI to completion (for start-up failures) and returns its exit code and output. */
 export async function runCeleriac(args: string[], timeoutMs = 20000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...launcherNodeFlags(CLI), CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { AMQP_BASE } from './services.js';
@@ -102,4 +104,92 @@ export async function closeConnectionsNamed(vhost: string, nameContains: string)
     n++;
   }
   return n;
+}
+
+/** What a witness queue received: every event the broker routed, counted by type and task. */
+export interface WitnessCounts {
+  /** Task events (task-*) by type. */
+  byType: Record<string, number>;
+  taskEvents: number;
+  /** Distinct task ids among the task events. */
+  tasks: number;
+  /** Tasks whose final event arrived: SUCCESS / FAILURE. */
+  final: Record<string, number>;
+}
+
+/**
+ * An exclusive queue bound to `celeryev` with `#`, declared before a flood and read after it: the
+ * broker's own copy of what the publisher got through. When part of what a publisher reports sent
+ * never reached the exchange (seen once on CI with event-flood.py: one process's tail, cause not
+ * found), the witness shows it, so a zero-loss test can tell "the broker never had it" from
+ * "Celeriac lost it" and still hold Celeriac to everything the broker routed.
+ */
+export class EventWitness {
+  private constructor(
+    private readonly conn: ChannelModel,
+    private readonly ch: Channel,
+    readonly queue: string,
+  ) {}
+
+  static async open(url: string, queue: string): Promise<EventWitness> {
+    const conn = await amqp.connect(url);
+    conn.on('error', () => undefined);
+    const ch = await conn.createChannel();
+    await ch.assertExchange('celeryev', 'topic', { durable: true, autoDelete: false });
+    await ch.assertQueue(queue, { exclusive: true, durable: false, autoDelete: true });
+    await ch.bindQueue(queue, 'celeryev', '#');
+    return new EventWitness(conn, ch, queue);
+  }
+
+  /** Reads the queue until it is empty and nothing more came for `quietMs`. */
+  async drain(quietMs = 1000): Promise<WitnessCounts> {
+    const out: WitnessCounts = { byType: {}, taskEvents: 0, tasks: 0, final: {} };
+    const ids = new Set<string>();
+    await this.ch.prefetch(2000);
+    let last = Date.now();
+    const { consumerTag } = await this.ch.consume(this.queue, (m) => {
+      if (!m) return;
+      last = Date.now();
+      const body = JSON.parse(m.content.toString('utf8')) as unknown;
+      for (const e of (Array.isArray(body) ? body : [body]) as { type?: string; uuid?: string }[]) {
+        if (!e.type?.startsWith('task-')) continue;
+        out.byType[e.type] = (out.byType[e.type] ?? 0) + 1;
+        out.taskEvents++;
+        if (e.uuid) ids.add(e.uuid);
+        if (e.type === 'task-succeeded') out.final.SUCCESS = (out.final.SUCCESS ?? 0) + 1;
+        if (e.type === 'task-failed') out.final.FAILURE = (out.final.FAILURE ?? 0) + 1;
+      }
+      this.ch.ack(m);
+    });
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (Date.now() - last < quietMs) continue;
+      if ((await this.ch.checkQueue(this.queue)).messageCount === 0) break;
+    }
+    await this.ch.cancel(consumerTag);
+    out.tasks = ids.size;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close().catch(() => undefined);
+  }
+}
+
+/** The broker's warning and error log lines written since `sinceMs` (empty if the log is not readable). */
+export function rabbitLogSince(sinceMs: number, max = 40): string {
+  const dir = '/var/log/rabbitmq';
+  let lines: string[] = [];
+  try {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.log') && !n.includes('upgrade'))) {
+      lines = lines.concat(readFileSync(join(dir, f), 'utf8').split('\n'));
+    }
+  } catch {
+    return '';
+  }
+  const since = new Date(sinceMs).toISOString().replace('T', ' ').slice(0, 19);
+  return lines
+    .filter((l) => l.slice(0, 19) >= since && /\[(warning|error)\]/.test(l))
+    .slice(-max)
+    .join('\n');
 }

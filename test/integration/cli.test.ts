@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCeleriac, startCeleriac } from '../helpers/celeriac.js';
+import { launcherNodeFlags } from '../../src/bench/proc.js';
+import { CLI, runCeleriac, startCeleriac } from '../helpers/celeriac.js';
 import { REDIS_DB, redisUrl } from '../helpers/services.js';
 import { getJson } from '../helpers/wait.js';
 
@@ -40,5 +42,26 @@ describe('command line', () => {
     expect(c.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await getJson(`${c.url}/readyz`)).status).toBe(200);
     expect(await c.stop()).toBe(0);
+  });
+
+  it('runs as an executable under the V8 flags of its #! line, with the code cache the build made under them', async () => {
+    const flags = launcherNodeFlags(CLI);
+    expect(flags).toContain('--max-semi-space-size=4');
+    const c = await startCeleriac(['--broker', redisUrl(REDIS_DB['cli.redis']), '--db', join(dir, 'exec.db')], { executable: true });
+    try {
+      // env -S execs node in place: the same process, started with the flags
+      const argv = readFileSync(`/proc/${c.proc.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv.slice(1, 1 + flags.length)).toEqual(flags);
+      expect((await getJson(`${c.url}/readyz`)).status).toBe(200);
+    } finally {
+      expect(await c.stop()).toBe(0);
+    }
+    // V8 rejects a code cache made under other flags (then every start compiles the 4 MB bundle)
+    const rejected = (nodeFlags: string[]) =>
+      spawnSync(process.execPath, [...nodeFlags, '-e', `const fs = require('node:fs'); const { wrap } = require('node:module'); const vm = require('node:vm');
+        const f = ${JSON.stringify(CLI.replace(/cli\.js$/, 'celeriac.cjs'))};
+        process.stdout.write(String(new vm.Script(wrap(fs.readFileSync(f, 'utf8')), { filename: f, cachedData: fs.readFileSync(f + '.v8cache') }).cachedDataRejected));`], { encoding: 'utf8' }).stdout;
+    expect(rejected(flags)).toBe('false');
+    expect(rejected([])).toBe('true');
   });
 });

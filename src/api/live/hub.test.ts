@@ -127,4 +127,40 @@ describe('LiveHub', () => {
     expect(s.messages[0].subs.d[0]).not.toHaveProperty('partial');
     hub.stop();
   });
+
+  it('sends a new subscription the matching tasks of the live model that changed lately', () => {
+    const now = 1000;
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000, maxTasksPerMessage: 2 });
+    hub.start();
+    // changed while no socket was open (a page load): not recorded by the hub
+    state.apply(ev('task-received', 'old', { timestamp: now - 60 }));
+    state.apply(ev('task-received', 'a', { timestamp: now - 3 }));
+    state.apply(ev('task-succeeded', 'a', { timestamp: now - 2 }));
+    state.apply(ev('task-received', 'b', { timestamp: now - 1 }));
+    state.apply(ev('task-received', 'c', { timestamp: now - 0.5 }));
+    state.apply(ev('task-failed', 'f', { timestamp: now - 1 }));
+    const all = new Sink();
+    const client = hub.addClient(all);
+    client.subscribe('tasks', filter({ state: 'SUCCESS,RECEIVED' }), false);
+    hub.catchUp(client, 'tasks', now);
+    expect(all.messages).toHaveLength(1);
+    // the newest two (maxTasksPerMessage) of a, b, c; not the old one nor the failure
+    expect(all.messages[0]).toMatchObject({ type: 'update', seq: 0 });
+    expect(all.messages[0].subs.tasks.map((t: any) => [t.uuid, t.state])).toEqual([['b', 'RECEIVED'], ['c', 'RECEIVED']]);
+    const detail = new Sink();
+    const d = hub.addClient(detail);
+    d.subscribe('task:a', filter({ q: 'uuid:"a"' }), true);
+    hub.catchUp(d, 'task:a', now);
+    // a full subscription (task detail) gets the full view, not the list's row
+    expect(detail.messages[0].subs['task:a'].map((t: any) => [t.uuid, t.state, 'partial' in t])).toEqual([['a', 'SUCCESS', false]]);
+    expect(all.messages[0].subs.tasks[0].partial).toBe(true);
+    // nothing lately: no message
+    const quiet = new Sink();
+    const q = hub.addClient(quiet);
+    q.subscribe('tasks', filter({}), false);
+    hub.catchUp(q, 'tasks', now + 3600);
+    expect(quiet.messages).toHaveLength(0);
+    hub.stop();
+  });
 });

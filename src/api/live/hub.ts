@@ -4,6 +4,12 @@ import { taskView, workerView } from '../serialize.js';
 import type { TaskMatcher } from './matcher.js';
 import { liveTaskRow } from './views.js';
 
+/**
+ * How far back (task event time, seconds) a new subscription is sent the live model's changes:
+ * well past the store's lag behind it (a write batch: --flush-interval, 250 ms, plus the write).
+ */
+export const CATCH_UP_SECONDS = 10;
+
 export interface LiveHubOptions {
   /** How often changes are sent, in ms. @defaultValue 200 */
   intervalMs?: number;
@@ -131,6 +137,30 @@ export class LiveHub {
     if (this.clients.size === 0) {
       this.changedTasks.clear();
       this.changedWorkers.clear();
+    }
+  }
+
+  /**
+   * Sends a new subscription what it may have missed: a page reads its first rows from the
+   * REST API, that is from the store, which lags the live model by a write batch (and events
+   * are not even recorded while no socket is open, e.g. during a page load). The tasks of the
+   * live model that match and changed within the last CATCH_UP_SECONDS go to this client at
+   * once (the newest maxTasksPerMessage), as an update like any other.
+   */
+  catchUp(c: LiveClient, id: string, now = Date.now() / 1000): void {
+    const sub = c.subs.get(id);
+    if (!sub) return;
+    const matched: Task[] = [];
+    for (const t of this.state.changedSince(now - CATCH_UP_SECONDS)) if (sub.match(t)) matched.push(t);
+    if (matched.length === 0) return;
+    matched.sort((a, b) => a.timestamp - b.timestamp);
+    const sent = matched.length > this.maxTasks ? matched.slice(matched.length - this.maxTasks) : matched;
+    const view = sub.full ? taskView : liveTaskRow;
+    try {
+      c.sink.send(`{"type":"update","seq":${this.seq},"subs":{${JSON.stringify(id)}:[${sent.map((t) => JSON.stringify(view(t))).join(',')}]}}`);
+      this.counters.messages++;
+    } catch {
+      c.missed = true;
     }
   }
 

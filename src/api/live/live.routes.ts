@@ -24,8 +24,11 @@ type ClientMessage =
  *
  *   → {"type":"subscribe","id":"tasks","params":{"state":"FAILURE","q":"args:acme"},"since":41}
  *   ← {"type":"subscribed","id":"tasks","seq":42,"resync":true}
+ *   ← {"type":"update","seq":42,"subs":{"tasks":[...]}}   (catch-up: matching tasks of the last 10 s)
  *   ← {"type":"update","seq":43,"subs":{"tasks":[...]},"workers":[...],"truncated":{"tasks":12}}
  *
+ * Right after `subscribed` come the live model's matching tasks that changed in the last
+ * 10 s (hub.ts catchUp), which the store may not hold yet when the page reads its first rows.
  * `resync: true` means updates were missed (reconnect, slow socket, overload): refetch the
  * first page from the REST API.
  */
@@ -94,6 +97,7 @@ function handle(client: LiveClient, m: ClientMessage, hub: LiveHub, reply: (m: u
     }
     const resync = typeof m.since === 'number' ? m.since !== hub.seq : false;
     reply({ type: 'subscribed', id: m.id, seq: hub.seq, resync });
+    hub.catchUp(client, m.id);
   } else if (m?.type === 'unsubscribe' && typeof m.id === 'string') {
     client.unsubscribe(m.id);
   } else if (m?.type === 'workers') {

@@ -26,6 +26,8 @@ export function startCheckpointer(path: string, onError: (err: Error) => void): 
   return {
     async close() {
       closing = true;
+      // Waiting for its reply must keep the process alive (nothing else may be left to).
+      thread.ref();
       await new Promise<void>((res) => {
         const done = () => res();
         thread.once('message', done);

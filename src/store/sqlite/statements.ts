@@ -116,3 +116,20 @@ VALUES (${WORKER_COLUMNS.map((c) => `@${c}`).join(', ')})
 ON CONFLICT (hostname) DO UPDATE SET
   ${WORKER_COLUMNS.filter((c) => c !== 'hostname' && c !== 'first_seen').map((c) => `${c} = excluded.${c}`).join(',\n  ')},
   first_seen = min(workers.first_seen, excluded.first_seen)`;
+
+/** Widens a block's newest seen_at (migrations/sqlite/0130_task_blocks.sql) with rows just inserted. */
+export const UPSERT_TASK_BLOCK = `INSERT INTO task_blocks (block, max_seen_at) VALUES (?, ?)
+ON CONFLICT (block) DO UPDATE SET max_seen_at = max(max_seen_at, excluded.max_seen_at)`;
+
+/** Rowids per block of task_blocks: 2^TASK_BLOCK_SHIFT (SQLite computes a block as rowid >> shift). */
+export const TASK_BLOCK_SHIFT = 12;
+export const TASK_BLOCK_ROWS = 1 << TASK_BLOCK_SHIFT;
+
+/**
+ * Recomputes the bounds of the blocks from the newest bounded one to the end of the table
+ * (normally at most 4,096 rows; at writer start-up; all of them when the table is empty).
+ */
+export const HEAL_TASK_BLOCKS = `INSERT INTO task_blocks (block, max_seen_at)
+SELECT rowid >> ${TASK_BLOCK_SHIFT}, max(seen_at) FROM tasks
+WHERE rowid >= (SELECT coalesce(max(block), 0) << ${TASK_BLOCK_SHIFT} FROM task_blocks) GROUP BY rowid >> ${TASK_BLOCK_SHIFT}
+ON CONFLICT (block) DO UPDATE SET max_seen_at = max(max_seen_at, excluded.max_seen_at)`;

@@ -10,6 +10,7 @@ import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
+import { newestFirstPage } from './newest-first.js';
 import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { idPrefixes } from '../query/search.js';
 import { logRange, readLogRow } from './event-log.js';
@@ -178,13 +179,19 @@ export class SqliteStore implements Store {
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
     const { hints, walk } = await this.searchHints(q);
     const { query, unindexed } = await this.planRanges(q);
-    const dialect = hints.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(hints, unindexed, walk);
-    const { parts, cursorOf } = buildTaskQuery({ ...query, limit: q.limit + 1 }, dialect);
-    const rows: Record<string, unknown>[] = [];
-    for (const part of parts) {
-      if (rows.length > q.limit) break;
-      rows.push(...(await this.read(part.sql, part.params)));
-    }
+    const build = (h: Map<string, MatchHint>) =>
+      buildTaskQuery({ ...query, limit: q.limit + 1 }, h.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(h, unindexed, walk));
+    const page = async (h: Map<string, MatchHint>) => {
+      const rows: Record<string, unknown>[] = [];
+      for (const part of build(h).parts) {
+        if (rows.length > q.limit) break;
+        rows.push(...(await this.read(part.sql, part.params)));
+      }
+      return rows;
+    };
+    const { cursorOf } = build(hints);
+    // A long match list, newest first: read the newest blocks' candidates first (newest-first.ts).
+    const rows = (await newestFirstPage(q, hints, walk, (lo, hi) => this.blockBounds(lo, hi), page)) ?? (await page(hints));
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const last = rows[rows.length - 1];
@@ -324,6 +331,15 @@ export class SqliteStore implements Store {
       if (t !== undefined && (to === undefined || t < to)) to = t;
     }
     return { query: to === undefined ? q : { ...q, seen: { ...q.seen, to } }, unindexed };
+  }
+
+  /** The newest seen_at of each rowid block from `lo` to `hi` that has one (task_blocks, 0130). */
+  private async blockBounds(lo: number, hi: number): Promise<Map<number, number>> {
+    // One range of the table (a row per 4,096 tasks) as one JSON text: 2,000 lookups by key
+    // cost 4 ms at 10 M tasks, this 1.
+    // %.17g: every double round-trips exactly (a bound rounded down would not be a bound).
+    const [row] = await this.read<{ j: string }>("SELECT json_group_array(json_array(block, printf('%.17g', max_seen_at))) AS j FROM task_blocks WHERE block BETWEEN ? AND ?", [lo, hi]);
+    return new Map((JSON.parse(row?.j ?? '[]') as [number, string][]).map(([b, m]) => [b, Number(m)]));
   }
 
   private async topRowid(): Promise<number> {

@@ -9,7 +9,8 @@ import { ftsWriter } from './fts.js';
 import { configureConnection } from './pragmas.js';
 import { runSqliteRetention } from './retention.js';
 import {
-  COUNT_STATE, INSERT_EVENT_LOG, INSERT_TASK, MAX_TASK_ROWID, SELECT_EVENT_LOG, SELECT_OLD_EVENT_KEYS, SELECT_TASK_TEXT, TASK_COLUMNS, UPSERT_TASK, UPSERT_WORKER,
+  COUNT_STATE, INSERT_EVENT_LOG, INSERT_TASK, MAX_TASK_ROWID, SELECT_EVENT_LOG, SELECT_OLD_EVENT_KEYS, SELECT_TASK_TEXT, TASK_BLOCK_ROWS, TASK_COLUMNS,
+  HEAL_TASK_BLOCKS, UPSERT_TASK, UPSERT_TASK_BLOCK, UPSERT_WORKER,
 } from './statements.js';
 
 export interface WriterInit {
@@ -51,6 +52,10 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const upsertWorker = db.prepare(UPSERT_WORKER);
   const selectTask = db.prepare(SELECT_TASK_TEXT).raw();
   const maxRowid = db.prepare(MAX_TASK_ROWID).pluck();
+  const upsertBlock = db.prepare(UPSERT_TASK_BLOCK);
+  // Rows a writer without task_blocks (a Celeriac before 0130, run after it on this file) added
+  // at the end: their blocks' bounds, from the start of the newest bounded block on.
+  db.exec(HEAL_TASK_BLOCKS);
   const ftsBatch = ftsWriter(db);
   // the stored-event counter of migrations/sqlite/0070_counts.sql, and tasks per state (0090)
   const countEvents = db.prepare('UPDATE event_count SET n = n + ?');
@@ -113,6 +118,11 @@ export function openWriter(init: WriterInit): SqliteWriter {
     const fts = ftsBatch();
     fts.insertedAfter(top);
     const states = new StateCounts();
+    // New rows get rowids top + 1, top + 2, … in insertion order (SQLite: max(rowid) + 1); the
+    // newest seen_at of each block they fall in goes to task_blocks (0130).
+    let inserted = 0;
+    let block = -1;
+    let blockMax = 0;
     for (const [uuid, t] of tasks) {
       if (t.folded === null) continue;
       recent.add(uuid);
@@ -120,6 +130,13 @@ export function openWriter(init: WriterInit): SqliteWriter {
         if (insertTask.run(taskValues(t.folded, t.id, TASK_COLUMNS, true)).changes === 1) {
           // New: its state and text are what it binds (the index reads new rows back, fts.ts).
           states.add(t.folded.task.state, 1);
+          const b = Math.floor((top + ++inserted) / TASK_BLOCK_ROWS);
+          const seenAt = t.folded.task.seen_at;
+          if (b !== block) {
+            if (block >= 0) upsertBlock.run(block, blockMax);
+            block = b;
+            blockMax = seenAt;
+          } else if (seenAt > blockMax) blockMax = seenAt;
           insertLog.run(t.id * LOG_ROWS_PER_TASK, joinTexts(t.texts));
           continue;
         }
@@ -137,6 +154,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
         states.add(after[0] as string, 1);
       }
     }
+    if (block >= 0) upsertBlock.run(block, blockMax);
     for (const w of workers) upsertWorker.run(workerParams(w));
     fts.apply();
     states.write(countState);
