@@ -54,6 +54,12 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info({ signal }, 'shutting down: flushing pending events');
+    // Each step is bounded (pending events 30 s, each broker close 3 s); this is the backstop,
+    // so a supervisor's stop never waits on a broker or disk that stopped answering.
+    setTimeout(() => {
+      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time: exiting without it');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     runtime
       .stop()
       .then(() => process.exit(0))
@@ -66,5 +72,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('unhandledRejection', (err) => log.error({ err: describeError(err) }, 'unhandled rejection'));
 }
+
+/** The longest a clean shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 60_000;
 
 void main();

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
-import { loadAmqplib } from './amqplib.js';
+import { closeAmqp, loadAmqplib } from './amqplib.js';
 import type { Logger } from 'pino';
 import { maskUrl } from '../config/config.js';
 import { safeHeaders } from './amqp-fields.js';
@@ -34,6 +34,8 @@ export interface RabbitBrokerOptions {
    * so a clean restart gets nothing twice. Default 5000 ms.
    */
   stopAckTimeoutMs?: number;
+  /** On stop, how long to wait for the broker to confirm each close before dropping the socket (default 3 s). */
+  stopCloseTimeoutMs?: number;
   /** Exchange names (Celery settings `event_exchange`, `control_exchange` + ".pidbox"). */
   eventExchange?: string;
   pidboxExchange?: string;
@@ -130,8 +132,9 @@ export class RabbitBroker implements BrokerAdapter {
     // then ignores them. Closing the events channel first (its Close queues behind the acks,
     // and CloseOk comes after the broker handled them) makes the acks count.
     if (s) {
-      await s.events.close().catch(() => undefined);
-      await s.conn.close().catch(() => undefined);
+      const closeMs = this.opts.stopCloseTimeoutMs ?? 3000;
+      if (await closeAmqp(s.events, closeMs, s.conn)) await closeAmqp(s.conn, closeMs);
+      else this.opts.log.warn({ broker: this.displayUrl }, 'broker did not confirm closing the connection in time: socket dropped');
     }
   }
 

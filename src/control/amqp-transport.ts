@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { loadAmqplib } from '../broker/amqplib.js';
+import { closeAmqp, loadAmqplib } from '../broker/amqplib.js';
+
+/** How long stop() waits for the broker to confirm the close before dropping the socket. */
+const CLOSE_TIMEOUT_MS = 3000;
 import type { Logger } from 'pino';
 import type { PidboxMessage } from '../broker/types.js';
 import { AppError, describeError } from '../shared/errors.js';
@@ -52,7 +55,7 @@ export class AmqpControlTransport implements ControlTransport {
     for (const c of this.pending.values()) c.cancel();
     const c = this.conn;
     this.conn = null;
-    if (c) await c.model.close().catch(() => undefined);
+    if (c) await closeAmqp(c.model, CLOSE_TIMEOUT_MS);
   }
 
   isConnected(): boolean {

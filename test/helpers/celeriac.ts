@@ -55,7 +55,15 @@ export async function startCeleriac(
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
-      return exited;
+      // Celeriac bounds its own shutdown (60 s); past that, say so instead of hanging the test.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), STOP_TIMEOUT_MS)));
+      const code = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (code !== 'late') return code;
+      proc.kill('SIGKILL');
+      await exited;
+      throw new Error(`celeriac did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM (killed); output (tail):\n${out.slice(-4000)}`);
     },
     async kill() {
       if (proc.exitCode !== null) return;
@@ -64,6 +72,9 @@ export async function startCeleriac(
     },
   };
 }
+
+/** How long stop() waits after SIGTERM (Celeriac's own shutdown deadline is 60 s). */
+const STOP_TIMEOUT_MS = 75_000;
 
 /** Runs the CLI to completion (for start-up failures) and returns its exit code and output. */
 export async function runCeleriac(args: string[], timeoutMs = 20000): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -45,7 +45,12 @@ export async function startWorker(opts: {
     }
     await sleep(100);
   }
+  // The group is signalled until it has been SIGKILLed once: after that its id may be reused by
+  // an unrelated process group (pid_max is 32768 on the test machines).
+  let groupKilled = false;
   const signalGroup = (sig: NodeJS.Signals) => {
+    if (groupKilled) return;
+    if (sig === 'SIGKILL') groupKilled = true;
     try {
       process.kill(-proc.pid!, sig);
     } catch {

@@ -141,8 +141,8 @@ export class EventWitness {
     return new EventWitness(conn, ch, queue);
   }
 
-  /** Reads the queue until it is empty and nothing more came for `quietMs`. */
-  async drain(quietMs = 1000): Promise<WitnessCounts> {
+  /** Reads the queue until it is empty and nothing more came for `quietMs` (fails after `deadlineMs`). */
+  async drain(quietMs = 1000, deadlineMs = 120_000): Promise<WitnessCounts> {
     const out: WitnessCounts = { byType: {}, taskEvents: 0, tasks: 0, final: {} };
     const ids = new Set<string>();
     await this.ch.prefetch(2000);
@@ -161,7 +161,9 @@ export class EventWitness {
       }
       this.ch.ack(m);
     });
+    const deadline = Date.now() + deadlineMs;
     for (;;) {
+      if (Date.now() > deadline) throw new Error(`witness ${this.queue} not drained in ${deadlineMs / 1000} s: read ${out.taskEvents} task events so far (${JSON.stringify(out.byType)})`);
       await new Promise((r) => setTimeout(r, 100));
       if (Date.now() - last < quietMs) continue;
       if ((await this.ch.checkQueue(this.queue)).messageCount === 0) break;
@@ -192,4 +194,21 @@ export function rabbitLogSince(sinceMs: number, max = 40): string {
     .filter((l) => l.slice(0, 19) >= since && /\[(warning|error)\]/.test(l))
     .slice(-max)
     .join('\n');
+}
+
+/** The broker's resource alarms and free disk, in one line (for failure messages). */
+export async function rabbitHealth(): Promise<string> {
+  try {
+    const s = JSON.parse(await rabbitmqctl('status', '--formatter', 'json')) as { alarms?: unknown; disk_free?: number; disk_free_limit?: number; memory?: { total?: { rss?: number } } };
+    const mb = (n?: number) => (n === undefined ? '?' : `${Math.round(n / 1e6)} MB`);
+    return `alarms ${JSON.stringify(s.alarms ?? [])}, disk free ${mb(s.disk_free)} (limit ${mb(s.disk_free_limit)}), broker memory ${mb(s.memory?.total?.rss)}`;
+  } catch (err) {
+    return `rabbitmqctl status failed: ${(err as Error).message}`;
+  }
+}
+
+/** Progress lines with the seconds since the start, so a test that times out shows how far it got. */
+export function stepper(label: string): (what: string) => void {
+  const t0 = Date.now();
+  return (what) => console.log(`[${label}] +${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCeleriac, startCeleriac, type CeleriacProcess } from '../helpers/celeriac.js';
 import { runPython, startWorker, type CeleryWorker } from '../helpers/celery.js';
 import { runFlood, type FloodSummary } from '../helpers/flood.js';
-import { closeConnectionsNamed, closeVhostConnections, createVhost, deleteVhost, EventWitness, listQueues, rabbitLogSince, rabbitmqctl, type WitnessCounts } from '../helpers/rabbit.js';
+import { closeConnectionsNamed, closeVhostConnections, createVhost, deleteVhost, EventWitness, listQueues, rabbitHealth, rabbitLogSince, rabbitmqctl, stepper, type WitnessCounts } from '../helpers/rabbit.js';
 import { getJson, waitFor } from '../helpers/wait.js';
 
 const VHOST = 'celeriac-test-rabbitmq-int';
@@ -49,7 +49,7 @@ interface Expected {
  * reports sent (see EventWitness), the test says so with the
  * broker's log and holds Celeriac to exactly what the broker routed instead.
  */
-function expectedFrom(s: FloodSummary, w: WitnessCounts, tasks: number, since: number, label: string): Expected {
+async function expectedFrom(s: FloodSummary, w: WitnessCounts, tasks: number, since: number, label: string): Promise<Expected> {
   const byType = Object.fromEntries(Object.entries(s.events_by_type).filter(([t]) => t.startsWith('task-')));
   const want = taskEventsIn(s);
   if (w.taskEvents === want) {
@@ -58,9 +58,11 @@ function expectedFrom(s: FloodSummary, w: WitnessCounts, tasks: number, since: n
     return { events: want, byType, tasks, states: s.tasks_by_final_state, final: s.tasks_by_final_state };
   }
   expect(w.taskEvents).toBeLessThan(want); // the broker can hold less than was sent, never more
+  const closes = s.output.split('\n').filter((l) => l.startsWith('[flood-diag')).join('\n');
   console.warn(
     `[${label}] the flood reports ${want} task events sent but the broker routed ${w.taskEvents} (${JSON.stringify(w.byType)}); ` +
-      `Celeriac is held to what the broker routed. RabbitMQ log since the flood:\n${rabbitLogSince(since)}`,
+      `Celeriac is held to what the broker routed. Broker: ${await rabbitHealth()}. The flood's connection closes:\n${closes}\n` +
+      `RabbitMQ log since the flood:\n${rabbitLogSince(since)}`,
   );
   return { events: w.taskEvents, byType: w.byType, tasks: w.tasks, states: null, final: w.final };
 }
@@ -90,7 +92,7 @@ async function waitStored(c: CeleriacProcess, exp: Expected, since: number): Pro
     const q = await rabbitmqctl('list_queues', '-p', VHOST, '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers').catch((e: Error) => e.message);
     const m = await getJson<string>(`${c.url}/metrics`).then((r) => r.body.split('\n').filter((l) => /^celeriac_(events|broker|store_pending|store_write_errors|malformed)/.test(l)).join('\n')).catch((e: Error) => e.message);
     throw new Error(
-      `${(err as Error).message}\nqueues (name ready unacked consumers):\n${q}\nmetrics:\n${m}\nceleriac output (tail):\n${c.output().slice(-4000)}\nRabbitMQ log (warnings, errors):\n${rabbitLogSince(since)}`,
+      `${(err as Error).message}\nqueues (name ready unacked consumers):\n${q}\nmetrics:\n${m}\nceleriac output (tail):\n${c.output().slice(-4000)}\nbroker: ${await rabbitHealth()}\nRabbitMQ log (warnings, errors):\n${rabbitLogSince(since)}`,
       { cause: err },
     );
   }
@@ -190,7 +192,9 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
   it('loses nothing and stores nothing twice when Celeriac is killed -9 mid-flood and started again', async () => {
     const db = join(dir, 'kill.db');
     const args = ['--broker', url, '--db', db, '--instance-name', 'kill9'];
+    const step = stepper('rabbitmq kill -9');
     let c = await launch(args); // declares the durable queue before the flood starts
+    step('celeriac serving');
     const witness = await EventWitness.open(url, 'witness.kill9');
     let floodDone = false;
     const started = Date.now();
@@ -199,21 +203,26 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     const atKill = (await stats(c)).events;
     const killedMidFlood = !floodDone;
     await c.kill();
+    step(`killed -9 at ${atKill} stored events`);
     const summary = await flood;
+    step(`flood done: ${summary.events_total} events`);
     const floodSeconds = (Date.now() - started) / 1000;
     expect(taskEventsIn(summary)).toBe(100000);
     expect(killedMidFlood).toBe(true);
     // While Celeriac was down the events waited in its queue.
     const waiting = (await listQueues(VHOST)).find((x) => x.name === 'celeriac.events.kill9');
     expect(waiting!.messages).toBeGreaterThan(0);
-    const exp = expectedFrom(summary, await witness.drain(), 25000, started, 'rabbitmq kill -9');
+    const exp = await expectedFrom(summary, await witness.drain(), 25000, started, 'rabbitmq kill -9');
     await witness.close();
+    step(`witness drained: ${exp.events} task events routed`);
     expect(atKill).toBeLessThan(exp.events);
 
     const t0 = Date.now();
     c = await launch(args);
     const atRestart = (await stats(c)).events;
+    step(`restarted with ${atRestart} stored events`);
     await waitStored(c, exp, started);
+    step('every event stored');
     const drainSeconds = (Date.now() - t0) / 1000;
     const s = await stats(c);
     if (exp.states) expect(s.by_state).toEqual(exp.states);
@@ -229,6 +238,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
 
   it('reconnects by itself when the broker closes its connection during a flood, and loses nothing', async () => {
     const db = join(dir, 'drop.db');
+    const step = stepper('rabbitmq drop');
     const c = await launch(['--broker', url, '--db', db, '--instance-name', 'drop']);
     const witness = await EventWitness.open(url, 'witness.drop');
     const t0 = Date.now();
@@ -238,10 +248,12 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
       // Only Celeriac's connection: the flood's publishers keep theirs so its summary stays exact.
       expect(await closeConnectionsNamed(VHOST, 'celeriac drop')).toBeGreaterThanOrEqual(1);
       await waitFor(async () => (await getJson(`${c.url}/readyz`)).status === 200, 'ready again', 30000, 100);
+      step(`dropped Celeriac's connection at ${at} stored events; ready again`);
     }
     const summary = await flood;
+    step(`flood done: ${summary.events_total} events`);
     expect(taskEventsIn(summary)).toBe(40000);
-    const exp = expectedFrom(summary, await witness.drain(), 10000, t0, 'rabbitmq drop');
+    const exp = await expectedFrom(summary, await witness.drain(), 10000, t0, 'rabbitmq drop');
     await witness.close();
     await waitStored(c, exp, t0);
     const seconds = (Date.now() - t0) / 1000;
