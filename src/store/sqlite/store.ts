@@ -4,13 +4,14 @@ import { dirname, resolve } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildTaskQuery } from '../query/sql.js';
+import { buildSortWalk, buildTaskQuery } from '../query/sql.js';
 import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
 import { newestFirstPage } from './newest-first.js';
+import { sortWalkPage } from './sort-walk.js';
 import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { idPrefixes } from '../query/search.js';
 import { logRange, readLogRow } from './event-log.js';
@@ -179,8 +180,8 @@ export class SqliteStore implements Store {
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
     const { hints, walk } = await this.searchHints(q);
     const { query, unindexed } = await this.planRanges(q);
-    const build = (h: Map<string, MatchHint>) =>
-      buildTaskQuery({ ...query, limit: q.limit + 1 }, h.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(h, unindexed, walk));
+    const dialectOf = (h: Map<string, MatchHint>) => (h.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(h, unindexed, walk));
+    const build = (h: Map<string, MatchHint>) => buildTaskQuery({ ...query, limit: q.limit + 1 }, dialectOf(h));
     const page = async (h: Map<string, MatchHint>) => {
       const rows: Record<string, unknown>[] = [];
       for (const part of build(h).parts) {
@@ -190,8 +191,11 @@ export class SqliteStore implements Store {
       return rows;
     };
     const { cursorOf } = build(hints);
+    const dialect = dialectOf(hints);
+    // A filter with a runtime/received/started/finished sort: walk that sort's index (sort-walk.ts).
+    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk({ ...query, limit: q.limit + 1 }, dialect, n), (sql, params) => this.read(sql, params));
     // A long match list, newest first: read the newest blocks' candidates first (newest-first.ts).
-    const rows = (await newestFirstPage(q, hints, walk, (lo, hi) => this.blockBounds(lo, hi), page)) ?? (await page(hints));
+    const rows = walked ?? (await newestFirstPage(q, hints, walk, (lo, hi) => this.blockBounds(lo, hi), page)) ?? (await page(hints));
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const last = rows[rows.length - 1];

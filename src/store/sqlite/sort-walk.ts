@@ -1,0 +1,35 @@
+import type { PageRows } from './newest-first.js';
+
+/** The first walk reads this many times the page's rows of the sort's index. */
+const FIRST_FACTOR = 8;
+/**
+ * The longest walk (index entries, each a row read to check the filters): past it the usual
+ * query (the filter's index, then a sort of every match) is the cheaper way.
+ */
+export const SORT_WALK_MAX = 32_768;
+
+/**
+ * The page of a filtered query sorted by runtime, received, started or finished, read by
+ * walking the sort's index (sql.ts buildSortWalk) for a bounded number of entries: a filter
+ * that most tasks pass fills the page within a few hundred entries, a rarer one within
+ * `limit / share` entries. Each round that comes back short reads as many more entries as its
+ * share of matches suggests (at least eight times more), up to SORT_WALK_MAX. Returns null when
+ * it does not apply or the longest walk did not fill the page: the caller then runs the usual
+ * query, which also reads the NULL block that follows.
+ */
+export async function sortWalkPage(
+  want: number,
+  build: (walkRows: number) => { sql: string; params: unknown[] } | null,
+  read: (sql: string, params: unknown[]) => Promise<PageRows>,
+  max = SORT_WALK_MAX,
+): Promise<PageRows | null> {
+  let walkRows = Math.min(max, FIRST_FACTOR * want);
+  for (;;) {
+    const stmt = build(walkRows);
+    if (!stmt) return null;
+    const rows = await read(stmt.sql, stmt.params);
+    if (rows.length >= want) return rows;
+    if (walkRows >= max) return null;
+    walkRows = Math.min(max, Math.max(FIRST_FACTOR * walkRows, Math.ceil((2 * want * walkRows) / Math.max(1, rows.length))));
+  }
+}
