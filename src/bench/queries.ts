@@ -4,7 +4,7 @@ import { loadAvg, sleep, startCeleriac } from './proc.js';
 
 /**
  * The history scenario's query suite alone, against an existing store (e.g. one kept with
- * BENCH_KEEP_HISTORY): starts the built CLI on it, runs the 20 task-list queries idle and then
+ * BENCH_KEEP_HISTORY): starts the built CLI on it, runs the task-list queries (bench/history.ts querySuite) idle and then
  * while 5,000 events/s are published, and prints p50 / p95 per query with the load average.
  *
  *   node dist/bench/queries.js /tmp/bench-history/celeriac.db [repeats=10] [--idle-only]

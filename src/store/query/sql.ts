@@ -273,14 +273,16 @@ const WALKABLE_SORTS = new Set(['runtime', 'received', 'started', 'finished']);
  * runtime sort at 10 M). A page of `limit` rows from this statement is exact: every row the
  * walk did not reach comes after all those it read. With fewer, the caller reads more entries
  * or runs the usual query. Null when it does not apply: another sort, offset paging, a cursor
- * in the NULL block, a dialect without a row key, or no condition (the usual query then walks
- * the index itself). Only the rows with a value: the NULL block follows a full page.
+ * in the NULL block, a dialect without a row key, no condition (the usual query then walks the
+ * index itself), or one task name with a runtime sort (an index of its own serves that). Only the rows with a value: the NULL block follows a full page.
  */
 export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): { sql: string; params: unknown[] } | null {
   const sort = q.sort ?? { field: 'seen_at', desc: true };
   const col = SORT_COLUMNS[sort.field];
   const key = d.rowKey;
   if (!WALKABLE_SORTS.has(col) || q.offset || !key) return null;
+  // One task name sorted by runtime: its own index serves it (SQLite tasks_name_runtime, 0140).
+  if (col === 'runtime' && q.names?.length === 1 && !hasWildcard(q.names[0]!)) return null;
   const ties = tieColumns(col, d);
   const cursor = q.cursor ? decodeCursor(q.cursor, ties.length + 1) : null;
   if (cursor && cursor[0] === null) return null;
