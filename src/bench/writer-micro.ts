@@ -19,6 +19,8 @@ const path = process.env.DB ?? '/tmp/celeriac-writer-micro.db';
 const keepDb = process.env.KEEP_DB === '1';
 if (!keepDb) for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
 const mdb = new Database(path);
+// PAGE_SIZE=n: a new store's page size (experiment; stores use SQLite's default, 4096).
+if (process.env.PAGE_SIZE && !keepDb) mdb.pragma(`page_size = ${Number(process.env.PAGE_SIZE)}`);
 migrateSqlite(mdb);
 // tasks per state, kept by the writer (migrations/sqlite/0090): no count over a 10 M-row table
 const before = mdb.prepare('SELECT coalesce(sum(n), 0) FROM task_counts').pluck().get() as number;
