@@ -67,6 +67,16 @@ async function expectedFrom(s: FloodSummary, w: WitnessCounts, tasks: number, si
   return { events: w.taskEvents, byType: w.byType, tasks: w.tasks, states: null, final: w.final };
 }
 
+/** Awaits a flood; if it fails or times out, the error also says what the broker's connections were doing. */
+async function floodResult(flood: Promise<FloodSummary>): Promise<FloodSummary> {
+  try {
+    return await flood;
+  } catch (err) {
+    const conns = await rabbitmqctl('list_connections', '-p', VHOST, '--no-table-headers', 'peer_port', 'state', 'recv_cnt', 'send_cnt', 'send_pend').catch((e: Error) => e.message);
+    throw new Error(`${(err as Error).message}\nbroker: ${await rabbitHealth()}\nconnections (peer port, state, frames received/sent, bytes pending):\n${conns}`, { cause: err });
+  }
+}
+
 const finalMatches = (byState: Record<string, number>, final: Record<string, number>) =>
   (byState.SUCCESS ?? 0) === (final.SUCCESS ?? 0) && (byState.FAILURE ?? 0) === (final.FAILURE ?? 0);
 
@@ -204,7 +214,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     const killedMidFlood = !floodDone;
     await c.kill();
     step(`killed -9 at ${atKill} stored events`);
-    const summary = await flood;
+    const summary = await floodResult(flood);
     step(`flood done: ${summary.events_total} events`);
     const floodSeconds = (Date.now() - started) / 1000;
     expect(taskEventsIn(summary)).toBe(100000);
@@ -250,7 +260,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
       await waitFor(async () => (await getJson(`${c.url}/readyz`)).status === 200, 'ready again', 30000, 100);
       step(`dropped Celeriac's connection at ${at} stored events; ready again`);
     }
-    const summary = await flood;
+    const summary = await floodResult(flood);
     step(`flood done: ${summary.events_total} events`);
     expect(taskEventsIn(summary)).toBe(40000);
     const exp = await expectedFrom(summary, await witness.drain(), 10000, t0, 'rabbitmq drop');

@@ -30,6 +30,18 @@ describe('sortWalkPage', () => {
     expect(w.walks.length).toBeLessThanOrEqual(3);
   });
 
+  it('a first walk without any match grows eightfold, not to the longest walk at once', async () => {
+    const walks: number[] = [];
+    const read = async (_sql: string, params: unknown[]) => {
+      const n = params[0] as number;
+      walks.push(n);
+      // the first 1,000 entries never match (unfinished tasks at the newest end), then one in ten
+      return Array.from({ length: Math.max(0, Math.floor((n - 1000) / 10)) }, (_, i) => ({ i }));
+    };
+    expect((await sortWalkPage(51, (n) => ({ sql: 'walk', params: [n] }), read))!.length).toBeGreaterThanOrEqual(51);
+    expect(walks).toEqual([408, 3264]);
+  });
+
   it('too sparse for the longest walk, or a short table: null (the usual query)', async () => {
     const w = walkOver(10_000, 1e6);
     expect(await sortWalkPage(51, w.build, w.read, 32_768)).toBeNull();

@@ -13,8 +13,8 @@ export const SORT_WALK_MAX = 32_768;
  * walking the sort's index (sql.ts buildSortWalk) for a bounded number of entries: a filter
  * that most tasks pass fills the page within a few hundred entries, a rarer one within
  * `limit / share` entries. Each round that comes back short reads twice as many entries as its
- * share of matches suggests the page needs (at least twice as many as before), up to
- * SORT_WALK_MAX. Returns null when it does not apply or the longest walk did not fill the
+ * share of matches suggests the page needs (at least twice as many as before; eight times as
+ * many after a round without any), up to SORT_WALK_MAX. Returns null when it does not apply or the longest walk did not fill the
  * page: the caller then runs the usual query, which also reads the NULL block that follows.
  */
 export async function sortWalkPage(
@@ -30,7 +30,9 @@ export async function sortWalkPage(
     const rows = await read(stmt.sql, stmt.params);
     if (rows.length >= want) return rows;
     if (walkRows >= max) return null;
-    // twice what the share of matches so far needs for the page (each entry walked is a row read)
-    walkRows = Math.min(max, Math.max(2 * walkRows, Math.ceil((2 * want * walkRows) / Math.max(1, rows.length))));
+    // twice what the share of matches so far needs for the page (each entry walked is a row
+    // read); none yet says little (the newest end of received/started holds unfinished tasks
+    // that a state filter skips): eight times as many
+    walkRows = Math.min(max, rows.length === 0 ? FIRST_FACTOR * walkRows : Math.max(2 * walkRows, Math.ceil((2 * want * walkRows) / rows.length)));
   }
 }
