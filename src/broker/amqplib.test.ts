@@ -15,11 +15,13 @@ describe('closeAmqp', () => {
 
   it('drops the socket of the connection when the broker never confirms', async () => {
     let destroyed = 0;
-    const conn = { close: () => new Promise<void>(() => undefined), connection: { stream: { destroy: () => destroyed++ } } };
+    let reason: Error | undefined;
+    const conn = { close: () => new Promise<void>(() => undefined), connection: { stream: { destroy: (err?: Error) => (destroyed++, (reason = err)) } } };
     const channel = { close: () => new Promise<void>(() => undefined) };
     const t0 = Date.now();
     expect(await closeAmqp(channel, 50, conn)).toBe(false);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(destroyed).toBe(1);
+    expect(reason?.message).toMatch(/did not confirm the close within 50 ms/); // amqplib ends the connection on 'error'
   });
 });

@@ -20,7 +20,7 @@ interface Closable {
   close(): Promise<void>;
 }
 interface WithStream {
-  connection?: { stream?: { destroy(): void } };
+  connection?: { stream?: { destroy(err?: Error): void } };
 }
 
 /**
@@ -41,6 +41,8 @@ export async function closeAmqp(target: Closable, ms: number, connectionOf: obje
   );
   const ok = await Promise.race([closed, timedOut]);
   clearTimeout(timer);
-  if (!ok) (connectionOf as WithStream).connection?.stream?.destroy();
+  // With an error: amqplib listens for the socket's 'error' (not 'close') to end the connection
+  // and stop its heartbeat timers.
+  if (!ok) (connectionOf as WithStream).connection?.stream?.destroy(new Error(`broker did not confirm the close within ${ms} ms`));
   return ok;
 }

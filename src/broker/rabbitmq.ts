@@ -133,8 +133,8 @@ export class RabbitBroker implements BrokerAdapter {
     // and CloseOk comes after the broker handled them) makes the acks count.
     if (s) {
       const closeMs = this.opts.stopCloseTimeoutMs ?? 3000;
-      if (await closeAmqp(s.events, closeMs, s.conn)) await closeAmqp(s.conn, closeMs);
-      else this.opts.log.warn({ broker: this.displayUrl }, 'broker did not confirm closing the connection in time: socket dropped');
+      const closed = (await closeAmqp(s.events, closeMs, s.conn)) && (await closeAmqp(s.conn, closeMs));
+      if (!closed) this.opts.log.warn({ broker: this.displayUrl }, 'broker did not confirm closing the connection in time: socket dropped');
     }
   }
 

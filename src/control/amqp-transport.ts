@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { closeAmqp, loadAmqplib } from '../broker/amqplib.js';
-
-/** How long stop() waits for the broker to confirm the close before dropping the socket. */
-const CLOSE_TIMEOUT_MS = 3000;
 import type { Logger } from 'pino';
 import type { PidboxMessage } from '../broker/types.js';
 import { AppError, describeError } from '../shared/errors.js';
@@ -14,6 +11,9 @@ import {
   EVENT_EXCHANGE, eventRoutingKey, PIDBOX_EXCHANGE, REPLY_EXCHANGE, ReplyCollector,
   type CallOptions, type ControlTransport, type PidboxReply, type QueueDepth,
 } from './transport.js';
+
+/** How long stop() waits for the broker to confirm the close before dropping the socket. */
+const CLOSE_TIMEOUT_MS = 3000;
 
 export interface AmqpTransportOptions {
   url: string;
@@ -55,7 +55,7 @@ export class AmqpControlTransport implements ControlTransport {
     for (const c of this.pending.values()) c.cancel();
     const c = this.conn;
     this.conn = null;
-    if (c) await closeAmqp(c.model, CLOSE_TIMEOUT_MS);
+    if (c && !(await closeAmqp(c.model, CLOSE_TIMEOUT_MS))) this.opts.log.warn('broker did not confirm closing the control connection in time: socket dropped');
   }
 
   isConnected(): boolean {

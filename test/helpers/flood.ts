@@ -57,7 +57,8 @@ export async function runFlood(opts: {
       }
       reject(new Error(`event-flood did not finish in ${timeoutMs / 1000} s (killed); its output:\n${out.slice(-3000)}`));
     }, timeoutMs);
-    p.on('exit', (code) => {
+    // 'close', not 'exit': the output pipes are drained by then (flood-diag's last lines)
+    p.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve();
       else reject(new Error(`event-flood exited ${code}:\n${out.slice(-3000)}`));

@@ -24,6 +24,8 @@ interface T {
   state: string;
   runtime: number | null;
   received: number;
+  started: number;
+  finished: number | null;
 }
 const tasks: T[] = [];
 
@@ -45,8 +47,10 @@ beforeAll(async () => {
     const finished = i % 4 !== 3;
     const failed = finished && i % 9 === 0;
     const runtime = !finished ? null : name === 'scarce.task' ? 0.001 : Math.round(((i * 7919) % 1000) / 10) / 10;
-    tasks.push({ uuid, i, name, state: !finished ? 'STARTED' : failed ? 'FAILURE' : 'SUCCESS', runtime, received });
-    batch.push(ev('task-received', uuid, received, { name, args: '()', kwargs: '{}' }));
+    tasks.push({ uuid, i, name, state: !finished ? 'STARTED' : failed ? 'FAILURE' : 'SUCCESS', runtime, received, started: received + 1, finished: finished ? received + 2 : null });
+    // the first 100 tasks make one workflow under task 11
+    const root = i < 100 ? uuidOf(11) : uuid;
+    batch.push(ev('task-received', uuid, received, { name, args: '()', kwargs: '{}', root_id: root, parent_id: root === uuid ? null : root }));
     batch.push(ev('task-started', uuid, received + 1));
     if (finished) batch.push(failed ? ev('task-failed', uuid, received + 2, { exception: 'ValueError()', runtime }) : ev('task-succeeded', uuid, received + 2, { result: '1', runtime }));
     if (batch.length >= 3000) {
@@ -63,7 +67,8 @@ afterAll(async () => {
 });
 
 /** All matches in the order the store must give: values (NULLs last), ties by arrival (rowid) in the same direction. */
-function expected(match: (t: T) => boolean, field: 'runtime' | 'received', desc: boolean): string[] {
+type Field = 'runtime' | 'received' | 'started' | 'finished';
+function expected(match: (t: T) => boolean, field: Field, desc: boolean): string[] {
   const m = tasks.filter(match);
   const withValue = m.filter((t) => t[field] !== null);
   const nulls = m.filter((t) => t[field] === null);
@@ -123,6 +128,25 @@ describe('filtered pages sorted by runtime or received (SQLite sort walk)', () =
       cursor = p.nextCursor!;
     }
     expect(got).toEqual(want);
+  });
+
+  it('started and finished, with a state and with a name: every page, both directions', async () => {
+    const cases: [Omit<TaskQuery, 'limit' | 'cursor'>, (t: T) => boolean, Field][] = [
+      [{ states: ['FAILURE'] }, (t) => t.state === 'FAILURE', 'finished'],
+      [{ names: ['rare.task'] }, (t) => t.name === 'rare.task', 'finished'],
+      [{ states: ['STARTED'] }, (t) => t.state === 'STARTED', 'started'],
+      [{ names: ['other.task1'] }, (t) => t.name === 'other.task1', 'started'],
+    ];
+    for (const [q, match, field] of cases) {
+      for (const desc of [true, false]) {
+        expect(await all({ ...q, sort: { field, desc } }, 100), `${JSON.stringify(q)} ${field} ${desc ? 'desc' : 'asc'}`).toEqual(expected(match, field, desc));
+      }
+    }
+  });
+
+  it('a root id, or one name given in the search box, leave it to the usual query and agree with it', async () => {
+    expect(await all({ rootId: uuidOf(11), sort: { field: 'runtime', desc: true } }, 30)).toEqual(expected((t) => t.i < 100, 'runtime', true));
+    expect(await all({ search: parseSearch('name:rare.task'), sort: { field: 'runtime', desc: true } })).toEqual(expected((t) => t.name === 'rare.task', 'runtime', true));
   });
 
   it('offset paging (Flower) and no filter keep the usual query and agree with it', async () => {

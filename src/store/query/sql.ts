@@ -271,18 +271,20 @@ const WALKABLE_SORTS = new Set(['runtime', 'received', 'started', 'finished']);
  * fixes the loop order in SQLite). With a filter (`name = ?`), SQLite otherwise reads every
  * match through the filter's index and sorts them all (1.6–2.9 s for a common name with a
  * runtime sort at 10 M). A page of `limit` rows from this statement is exact: every row the
- * walk did not reach comes after all those it read. With fewer, the caller reads more entries
- * or runs the usual query. Null when it does not apply: another sort, offset paging, a cursor
- * in the NULL block, a dialect without a row key, no condition (the usual query then walks the
- * index itself), or one task name with a runtime sort (an index of its own serves that). Only the rows with a value: the NULL block follows a full page.
+ * walk did not reach comes after all those it read; so are fewer rows when `reach` (how many
+ * entries the walk had) counts fewer than `walkRows`: the walk then read every remaining row
+ * with a value, and the NULL block follows. Otherwise the caller reads more entries or runs the
+ * usual query. Null when it does not apply: another sort, offset paging, a cursor in the NULL
+ * block, a dialect without a row key, no condition (the usual query then walks the index
+ * itself), or a condition that already narrows the rows to read — a root, parent or task id, a
+ * search read first as a list of rowids (`lateRows`), or one task name with a runtime sort (an
+ * index of its own serves that).
  */
-export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): { sql: string; params: unknown[] } | null {
+export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortWalk | null {
   const sort = q.sort ?? { field: 'seen_at', desc: true };
   const col = SORT_COLUMNS[sort.field];
   const key = d.rowKey;
-  if (!WALKABLE_SORTS.has(col) || q.offset || !key) return null;
-  // One task name sorted by runtime: its own index serves it (SQLite tasks_name_runtime, 0140).
-  if (col === 'runtime' && q.names?.length === 1 && !hasWildcard(q.names[0]!)) return null;
+  if (!WALKABLE_SORTS.has(col) || q.offset || !key || d.lateRows || narrowed(q, col)) return null;
   const ties = tieColumns(col, d);
   const cursor = q.cursor ? decodeCursor(q.cursor, ties.length + 1) : null;
   if (cursor && cursor[0] === null) return null;
@@ -296,10 +298,31 @@ export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): { sql
   const inner = [`${col} IS NOT NULL`];
   if (cursor) inner.push(`(${sortKey.join(', ')}) ${sort.desc ? '<' : '>'} (${cursor.map((v) => p(v)).join(', ')})`);
   const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${sortKey.map((c) => `${c} ${dir}`).join(', ')} LIMIT ${p(walkRows)}`;
+  const reach = { sql: `SELECT count(*) AS n FROM (${walk})`, params: [...params] };
   const conds = conditions(q, d, p);
   if (conds.length === 0) return null;
   const outKey = key === 'uuid' ? '' : `, tasks.${key} AS ${ROW_KEY_ALIAS}`;
   const order = [`tasks.${col}`, ...ties.map((t) => `tasks.${t}`)].map((c) => `${c} ${dir}`).join(', ');
   const sql = `SELECT tasks.*${outKey} FROM (${walk}) AS walk CROSS JOIN tasks ON tasks.${key} = walk.walk_key WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ${p(q.limit)}`;
-  return { sql, params };
+  return { sql, params, reach };
+}
+
+export interface SortWalk {
+  sql: string;
+  params: unknown[];
+  /** `SELECT count(*) AS n`: how many index entries the walk had (at most walkRows). */
+  reach: { sql: string; params: unknown[] };
+}
+
+/** Conditions that leave few rows to read, or whose own index serves the sort (see buildSortWalk). */
+function narrowed(q: TaskQuery, col: string): boolean {
+  if (q.rootId || q.parentId) return true;
+  const names = new Set(q.names ?? []);
+  for (const c of q.search ?? []) {
+    if (c.negate || c.op !== 'in') continue;
+    if (c.field === 'uuid' || c.field === 'root' || c.field === 'parent') return true;
+    if (c.field === 'name' && c.values.length === 1) names.add(c.values[0]!);
+  }
+  // one exact task name sorted by runtime: SQLite tasks_name_runtime (0140), PostgreSQL 0030
+  return col === 'runtime' && names.size === 1 && !hasWildcard([...names][0]!);
 }

@@ -1,3 +1,4 @@
+import type { SortWalk } from '../query/sql.js';
 import type { PageRows } from './newest-first.js';
 
 /** The first walk reads this many times the page's rows of the sort's index. */
@@ -14,21 +15,25 @@ export const SORT_WALK_MAX = 32_768;
  * that most tasks pass fills the page within a few hundred entries, a rarer one within
  * `limit / share` entries. Each round that comes back short reads twice as many entries as its
  * share of matches suggests the page needs (at least twice as many as before; eight times as
- * many after a round without any), up to SORT_WALK_MAX. Returns null when it does not apply or the longest walk did not fill the
- * page: the caller then runs the usual query, which also reads the NULL block that follows.
+ * many after a round without any), up to SORT_WALK_MAX. A short round that had fewer entries to
+ * walk than it asked for (the end of the listing) is final too: `complete` says so, and the
+ * caller appends the NULL block. Null when it does not apply or the longest walk did not fill
+ * the page: the caller then runs the usual query.
  */
 export async function sortWalkPage(
   want: number,
-  build: (walkRows: number) => { sql: string; params: unknown[] } | null,
+  build: (walkRows: number) => SortWalk | null,
   read: (sql: string, params: unknown[]) => Promise<PageRows>,
   max = SORT_WALK_MAX,
-): Promise<PageRows | null> {
+): Promise<{ rows: PageRows; complete: boolean } | null> {
   let walkRows = Math.min(max, FIRST_FACTOR * want);
   for (;;) {
     const stmt = build(walkRows);
     if (!stmt) return null;
     const rows = await read(stmt.sql, stmt.params);
-    if (rows.length >= want) return rows;
+    if (rows.length >= want) return { rows, complete: false };
+    const [reach] = await read(stmt.reach.sql, stmt.reach.params);
+    if (Number(reach?.n) < walkRows) return { rows, complete: true };
     if (walkRows >= max) return null;
     // twice what the share of matches so far needs for the page (each entry walked is a row
     // read); none yet says little (the newest end of received/started holds unfinished tasks

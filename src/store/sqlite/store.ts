@@ -194,8 +194,14 @@ export class SqliteStore implements Store {
     const dialect = dialectOf(hints);
     // A filter with a runtime/received/started/finished sort: walk that sort's index (sort-walk.ts).
     const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk({ ...query, limit: q.limit + 1 }, dialect, n), (sql, params) => this.read(sql, params));
+    if (walked?.complete) {
+      // every remaining row with a value was read: then the NULL block (the last part)
+      const parts = build(hints).parts;
+      const nulls = parts[parts.length - 1]!;
+      if (parts.length > 1) walked.rows.push(...(await this.read(nulls.sql, nulls.params)));
+    }
     // A long match list, newest first: read the newest blocks' candidates first (newest-first.ts).
-    const rows = walked ?? (await newestFirstPage(q, hints, walk, (lo, hi) => this.blockBounds(lo, hi), page)) ?? (await page(hints));
+    const rows = walked?.rows ?? (await newestFirstPage(q, hints, walk, (lo, hi) => this.blockBounds(lo, hi), page)) ?? (await page(hints));
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const last = rows[rows.length - 1];
