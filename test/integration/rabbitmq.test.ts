@@ -18,6 +18,8 @@ const VHOST = 'celeriac-test-rabbitmq-int';
 let url = '';
 let dir = '';
 const running: CeleriacProcess[] = [];
+/** Witness queues (exclusive: gone with their connection) of the running scenario. */
+const witnesses: EventWitness[] = [];
 const workers: CeleryWorker[] = [];
 
 interface Stats {
@@ -67,13 +69,41 @@ async function expectedFrom(s: FloodSummary, w: WitnessCounts, tasks: number, si
   return { events: w.taskEvents, byType: w.byType, tasks: w.tasks, states: null, final: w.final };
 }
 
+/** The publisher side failed (event-flood.py hung or exited with an error, or the witness could not be read): not Celeriac. */
+class PublisherFailure extends Error {}
+
 /** Awaits a flood; if it fails or times out, the error also says what the broker's connections were doing. */
 async function floodResult(flood: Promise<FloodSummary>): Promise<FloodSummary> {
   try {
     return await flood;
   } catch (err) {
     const conns = await rabbitmqctl('list_connections', '-p', VHOST, '--no-table-headers', 'peer_port', 'state', 'recv_cnt', 'send_cnt', 'send_pend').catch((e: Error) => e.message);
-    throw new Error(`${(err as Error).message}\nbroker: ${await rabbitHealth()}\nconnections (peer port, state, frames received/sent, bytes pending):\n${conns}`, { cause: err });
+    throw new PublisherFailure(`${(err as Error).message}\nbroker: ${await rabbitHealth()}\nconnections (peer port, state, frames received/sent, bytes pending):\n${conns}`, { cause: err });
+  }
+}
+
+/** Reads the witness; a witness that cannot be drained is the broker's or the test's trouble, not Celeriac's. */
+async function drained(witness: EventWitness): Promise<WitnessCounts> {
+  try {
+    return await witness.drain();
+  } catch (err) {
+    throw new PublisherFailure(`${(err as Error).message}\nbroker: ${await rabbitHealth()}`, { cause: err });
+  }
+}
+
+/**
+ * Runs a flood scenario, and once more under fresh names when the publisher side failed (on CI
+ * the flood tool has once hung: its cause is being traced with flood-diag.py). A failure of
+ * Celeriac's (anything but PublisherFailure) fails at once; so does a second publisher failure.
+ */
+async function withPublisherRetry(label: string, scenario: (attempt: number) => Promise<void>, cleanup: (attempt: number) => Promise<void>): Promise<void> {
+  try {
+    await scenario(1);
+  } catch (err) {
+    if (!(err instanceof PublisherFailure)) throw err;
+    console.warn(`[${label}] the publisher side failed, not Celeriac; the scenario runs once more:\n${err.message}`);
+    await cleanup(1);
+    await scenario(2);
   }
 }
 
@@ -147,6 +177,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of workers) await w.kill();
   for (const c of running) await c.kill();
+  for (const w of witnesses) await w.close();
   await deleteVhost(VHOST);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -200,15 +231,26 @@ describe('RabbitMQ connection drops (built CLI, real Celery worker)', () => {
 
 describe('RabbitMQ zero loss (100,000-event flood)', () => {
   it('loses nothing and stores nothing twice when Celeriac is killed -9 mid-flood and started again', async () => {
-    const db = join(dir, 'kill.db');
-    const args = ['--broker', url, '--db', db, '--instance-name', 'kill9'];
+    const name = (attempt: number) => `kill9-${attempt}`;
+    await withPublisherRetry('rabbitmq kill -9', (attempt) => killScenario(name(attempt)), async (attempt) => {
+      for (const c of running.splice(0)) await c.kill();
+      for (const w of witnesses.splice(0)) await w.close();
+      await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${name(attempt)}`).catch(() => undefined);
+    });
+  }, 900_000);
+
+  async function killScenario(instance: string): Promise<void> {
+    const db = join(dir, `${instance}.db`);
+    const args = ['--broker', url, '--db', db, '--instance-name', instance];
     const step = stepper('rabbitmq kill -9');
     let c = await launch(args); // declares the durable queue before the flood starts
     step('celeriac serving');
-    const witness = await EventWitness.open(url, 'witness.kill9');
+    const witness = await EventWitness.open(url, `witness.${instance}`);
+    witnesses.push(witness);
     let floodDone = false;
     const started = Date.now();
     const flood = runFlood({ broker: url, tasks: 25000, procs: 2, hostnamePrefix: 'kill9' }).finally(() => (floodDone = true));
+    flood.catch(() => undefined); // awaited below (floodResult); not unhandled if a step before fails
     await waitFor(async () => (await stats(c)).events >= 10000, '10,000 stored events', 120000, 50);
     const atKill = (await stats(c)).events;
     const killedMidFlood = !floodDone;
@@ -220,9 +262,9 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     expect(taskEventsIn(summary)).toBe(100000);
     expect(killedMidFlood).toBe(true);
     // While Celeriac was down the events waited in its queue.
-    const waiting = (await listQueues(VHOST)).find((x) => x.name === 'celeriac.events.kill9');
+    const waiting = (await listQueues(VHOST)).find((x) => x.name === `celeriac.events.${instance}`);
     expect(waiting!.messages).toBeGreaterThan(0);
-    const exp = await expectedFrom(summary, await witness.drain(), 25000, started, 'rabbitmq kill -9');
+    const exp = await expectedFrom(summary, await drained(witness), 25000, started, 'rabbitmq kill -9');
     await witness.close();
     step(`witness drained: ${exp.events} task events routed`);
     expect(atKill).toBeLessThan(exp.events);
@@ -244,26 +286,37 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
         `stored ${atKill} before kill -9, ${atRestart} at restart; drained the remaining ${exp.events - atRestart} in ${drainSeconds.toFixed(1)} s after restart ` +
         `(${((exp.events - atRestart) / drainSeconds).toFixed(0)} task events/s incl. start-up)`,
     );
-  }, 480_000);
+  }
 
   it('reconnects by itself when the broker closes its connection during a flood, and loses nothing', async () => {
-    const db = join(dir, 'drop.db');
+    const name = (attempt: number) => `drop-${attempt}`;
+    await withPublisherRetry('rabbitmq drop', (attempt) => dropScenario(name(attempt)), async (attempt) => {
+      for (const c of running.splice(0)) await c.kill();
+      for (const w of witnesses.splice(0)) await w.close();
+      await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${name(attempt)}`).catch(() => undefined);
+    });
+  }, 800_000);
+
+  async function dropScenario(instance: string): Promise<void> {
+    const db = join(dir, `${instance}.db`);
     const step = stepper('rabbitmq drop');
-    const c = await launch(['--broker', url, '--db', db, '--instance-name', 'drop']);
-    const witness = await EventWitness.open(url, 'witness.drop');
+    const c = await launch(['--broker', url, '--db', db, '--instance-name', instance]);
+    const witness = await EventWitness.open(url, `witness.${instance}`);
+    witnesses.push(witness);
     const t0 = Date.now();
     const flood = runFlood({ broker: url, tasks: 10000, procs: 2, hostnamePrefix: 'drop' });
+    flood.catch(() => undefined); // awaited below (floodResult); not unhandled if a step before fails
     for (const at of [5000, 15000]) {
       await waitFor(async () => (await stats(c)).events >= at, `${at} stored events`, 120000, 50);
       // Only Celeriac's connection: the flood's publishers keep theirs so its summary stays exact.
-      expect(await closeConnectionsNamed(VHOST, 'celeriac drop')).toBeGreaterThanOrEqual(1);
+      expect(await closeConnectionsNamed(VHOST, `celeriac ${instance}`)).toBeGreaterThanOrEqual(1);
       await waitFor(async () => (await getJson(`${c.url}/readyz`)).status === 200, 'ready again', 30000, 100);
       step(`dropped Celeriac's connection at ${at} stored events; ready again`);
     }
     const summary = await floodResult(flood);
     step(`flood done: ${summary.events_total} events`);
     expect(taskEventsIn(summary)).toBe(40000);
-    const exp = await expectedFrom(summary, await witness.drain(), 10000, t0, 'rabbitmq drop');
+    const exp = await expectedFrom(summary, await drained(witness), 10000, t0, 'rabbitmq drop');
     await witness.close();
     await waitStored(c, exp, t0);
     const seconds = (Date.now() - t0) / 1000;
@@ -273,7 +326,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     expect(await c.stop()).toBe(0);
     expectMatches(inspectDb(db), exp);
     console.log(`[rabbitmq drop] ${exp.events} task events stored ${seconds.toFixed(1)} s after the flood started (2 connection drops), flood rate ${summary.achieved_rate.toFixed(0)} ev/s`);
-  }, 420_000);
+  }
 });
 
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
