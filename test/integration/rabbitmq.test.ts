@@ -280,6 +280,8 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     if (exp.states) expect(s.by_state).toEqual(exp.states);
     expect(s.tasks).toBe(exp.tasks);
     expect(await c.stop()).toBe(0);
+    // its durable queue outlives it; the next flood in this vhost need not fill it
+    await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${instance}`);
     expectMatches(inspectDb(db), exp);
     console.log(
       `[rabbitmq kill -9] flood ${summary.events_total} events (${exp.events} task events) in ${floodSeconds.toFixed(1)} s at ${summary.achieved_rate.toFixed(0)} ev/s; ` +
@@ -324,6 +326,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
     if (exp.states) expect(s.by_state).toEqual(exp.states);
     expect(await metric(c, 'celeriac_broker_reconnects_total')).toBeGreaterThanOrEqual(2);
     expect(await c.stop()).toBe(0);
+    await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${instance}`);
     expectMatches(inspectDb(db), exp);
     console.log(`[rabbitmq drop] ${exp.events} task events stored ${seconds.toFixed(1)} s after the flood started (2 connection drops), flood rate ${summary.achieved_rate.toFixed(0)} ev/s`);
   }
