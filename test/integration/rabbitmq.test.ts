@@ -92,18 +92,22 @@ async function drained(witness: EventWitness): Promise<WitnessCounts> {
 }
 
 /**
- * Runs a flood scenario, and once more under fresh names when the publisher side failed (on CI
- * the flood tool has once hung: its cause is being traced with flood-diag.py). A failure of
- * Celeriac's (anything but PublisherFailure) fails at once; so does a second publisher failure.
+ * Runs a flood scenario on instance `${prefix}-1`, and once more on `${prefix}-2` when the
+ * publisher side failed (on CI the flood tool has once hung: its cause is being traced with
+ * flood-diag.py), after stopping the first one's Celeriac and witness and deleting its queue. A
+ * failure of Celeriac's (anything but PublisherFailure) fails at once; so does a second
+ * publisher failure.
  */
-async function withPublisherRetry(label: string, scenario: (attempt: number) => Promise<void>, cleanup: (attempt: number) => Promise<void>): Promise<void> {
+async function withPublisherRetry(label: string, prefix: string, scenario: (instance: string) => Promise<void>): Promise<void> {
   try {
-    await scenario(1);
+    await scenario(`${prefix}-1`);
   } catch (err) {
     if (!(err instanceof PublisherFailure)) throw err;
     console.warn(`[${label}] the publisher side failed, not Celeriac; the scenario runs once more:\n${err.message}`);
-    await cleanup(1);
-    await scenario(2);
+    for (const c of running.splice(0)) await c.kill();
+    for (const w of witnesses.splice(0)) await w.close();
+    await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${prefix}-1`).catch(() => undefined);
+    await scenario(`${prefix}-2`);
   }
 }
 
@@ -231,12 +235,7 @@ describe('RabbitMQ connection drops (built CLI, real Celery worker)', () => {
 
 describe('RabbitMQ zero loss (100,000-event flood)', () => {
   it('loses nothing and stores nothing twice when Celeriac is killed -9 mid-flood and started again', async () => {
-    const name = (attempt: number) => `kill9-${attempt}`;
-    await withPublisherRetry('rabbitmq kill -9', (attempt) => killScenario(name(attempt)), async (attempt) => {
-      for (const c of running.splice(0)) await c.kill();
-      for (const w of witnesses.splice(0)) await w.close();
-      await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${name(attempt)}`).catch(() => undefined);
-    });
+    await withPublisherRetry('rabbitmq kill -9', 'kill9', killScenario);
   }, 900_000);
 
   async function killScenario(instance: string): Promise<void> {
@@ -291,12 +290,7 @@ describe('RabbitMQ zero loss (100,000-event flood)', () => {
   }
 
   it('reconnects by itself when the broker closes its connection during a flood, and loses nothing', async () => {
-    const name = (attempt: number) => `drop-${attempt}`;
-    await withPublisherRetry('rabbitmq drop', (attempt) => dropScenario(name(attempt)), async (attempt) => {
-      for (const c of running.splice(0)) await c.kill();
-      for (const w of witnesses.splice(0)) await w.close();
-      await rabbitmqctl('delete_queue', '-p', VHOST, `celeriac.events.${name(attempt)}`).catch(() => undefined);
-    });
+    await withPublisherRetry('rabbitmq drop', 'drop', dropScenario);
   }, 800_000);
 
   async function dropScenario(instance: string): Promise<void> {

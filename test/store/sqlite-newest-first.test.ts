@@ -26,7 +26,7 @@ const event = (uuid: string, ts: number, customer: string) =>
 beforeAll(async () => {
   store = new SqliteStore({ path, maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
   await store.open();
-  let batch: string[] = [];
+  const payloads: string[] = [];
   for (let i = 0; i < TASKS; i++) {
     const uuid = uuidOf(i);
     // Arrival order is i. Mostly seen_at follows it; every 101st task arrives late with an old
@@ -38,13 +38,9 @@ beforeAll(async () => {
     const customer = i % 28 === 0 || i < 40 ? 'acme-77' : `acme-${(i % 5) + 10}`;
     seenAt.set(uuid, ts);
     if (customer === 'acme-77') matching.push(uuid);
-    batch.push(event(uuid, ts, customer));
-    if (batch.length === 2000) {
-      await store.write({ payloads: batch, workers: [] });
-      batch = [];
-    }
+    payloads.push(event(uuid, ts, customer));
   }
-  if (batch.length) await store.write({ payloads: batch, workers: [] });
+  for (let i = 0; i < payloads.length; i += 2000) await store.write({ payloads: payloads.slice(i, i + 2000), workers: [] });
 }, 60_000);
 
 afterAll(async () => {

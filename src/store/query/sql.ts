@@ -122,8 +122,7 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQu
   const nullable = !NOT_NULL.has(col);
   const cursor = q.cursor ? decodeCursor(q.cursor, ties.length + 1) : null;
   const cursorOf = (row: Record<string, unknown>) => encodeCursor(row[col] ?? null, ...ties.map((t) => row[outName(t)]));
-  const order = (cols: string[]) => cols.map((c) => `${c} ${dir}`).join(', ');
-  const tuple = (cols: string[]) => (cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`);
+  const order = (cols: string[]) => orderBy(cols, dir);
   const where = (conds: string[]) => (conds.length ? ` WHERE ${conds.join(' AND ')}` : '');
   const states = q.states ? [...new Set(q.states)] : [];
 
@@ -135,8 +134,7 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQu
   /** A page statement: `SELECT … FROM tasks <tail>`, or with lateRows its keys first. */
   const page = (tail: string) =>
     d.lateRows && d.rowKey ? `SELECT ${select} FROM tasks WHERE ${d.rowKey} IN (SELECT ${d.rowKey} FROM tasks${tail}) ${tail.slice(tail.lastIndexOf(' ORDER BY ')).replace(/ LIMIT \S+$/, '')}` : `SELECT ${select} FROM tasks${tail}`;
-  /** `(a, b, c) < (x, y, z)`: one index range in both databases. */
-  const after = (cols: string[], values: unknown[]) => `${tuple(cols)} ${cmp} ${tuple(values.map((v) => p(v)))}`;
+  const after = (cols: string[], values: unknown[]) => rowAfter(cols, values, cmp, p);
   const done = (parts: { sql: string; params: unknown[] }[]): BuiltQuery => ({ parts, sql: parts[0]!.sql, params: parts[0]!.params, cursorOf });
 
   if (!nullable && states.length > 1 && col === 'seen_at' && !q.offset) {
@@ -180,6 +178,11 @@ export function buildTaskQuery(q: TaskQuery, d: Dialect, columns = '*'): BuiltQu
   parts.push({ sql: page(`${where(conds)} ORDER BY ${order(ties)} LIMIT ${p(q.limit)}`), params: [...params] });
   return done(parts);
 }
+
+const orderBy = (cols: string[], dir: string) => cols.map((c) => `${c} ${dir}`).join(', ');
+const tuple = (cols: string[]) => (cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`);
+/** `(a, b, c) < (x, y, z)` (`cmp` the sort's direction): one index range in both databases. */
+const rowAfter = (cols: string[], values: unknown[], cmp: '<' | '>', p: (v: unknown) => string) => `${tuple(cols)} ${cmp} ${tuple(values.map((v) => p(v)))}`;
 
 /** The WHERE terms of a task query (filters and search clauses). */
 function conditions(q: TaskQuery, d: Dialect, p: (v: unknown) => string): string[] {
@@ -296,13 +299,13 @@ export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortW
   };
   const sortKey = [col, ...ties];
   const inner = [`${col} IS NOT NULL`];
-  if (cursor) inner.push(`(${sortKey.join(', ')}) ${sort.desc ? '<' : '>'} (${cursor.map((v) => p(v)).join(', ')})`);
-  const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${sortKey.map((c) => `${c} ${dir}`).join(', ')} LIMIT ${p(walkRows)}`;
+  if (cursor) inner.push(rowAfter(sortKey, cursor, sort.desc ? '<' : '>', p));
+  const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${orderBy(sortKey, dir)} LIMIT ${p(walkRows)}`;
   const reach = { sql: `SELECT count(*) AS n FROM (${walk})`, params: [...params] };
   const conds = conditions(q, d, p);
   if (conds.length === 0) return null;
   const outKey = key === 'uuid' ? '' : `, tasks.${key} AS ${ROW_KEY_ALIAS}`;
-  const order = [`tasks.${col}`, ...ties.map((t) => `tasks.${t}`)].map((c) => `${c} ${dir}`).join(', ');
+  const order = orderBy(sortKey.map((c) => `tasks.${c}`), dir);
   const sql = `SELECT tasks.*${outKey} FROM (${walk}) AS walk CROSS JOIN tasks ON tasks.${key} = walk.walk_key WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ${p(q.limit)}`;
   return { sql, params, reach };
 }

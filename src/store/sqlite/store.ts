@@ -180,32 +180,31 @@ export class SqliteStore implements Store {
   async queryTasks(q: TaskQuery): Promise<TaskPage> {
     const { hints, walk } = await this.searchHints(q);
     const { query, unindexed } = await this.planRanges(q);
+    const paged = { ...query, limit: q.limit + 1 };
     const dialectOf = (h: Map<string, MatchHint>) => (h.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(h, unindexed, walk));
-    const build = (h: Map<string, MatchHint>) => buildTaskQuery({ ...query, limit: q.limit + 1 }, dialectOf(h));
+    const dialect = dialectOf(hints);
+    const built = buildTaskQuery(paged, dialect);
     const page = async (h: Map<string, MatchHint>) => {
       const rows: Record<string, unknown>[] = [];
-      for (const part of build(h).parts) {
+      for (const part of (h === hints ? built : buildTaskQuery(paged, dialectOf(h))).parts) {
         if (rows.length > q.limit) break;
         rows.push(...(await this.read(part.sql, part.params)));
       }
       return rows;
     };
-    const { cursorOf } = build(hints);
-    const dialect = dialectOf(hints);
     // A filter with a runtime/received/started/finished sort: walk that sort's index (sort-walk.ts).
-    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk({ ...query, limit: q.limit + 1 }, dialect, n), (sql, params) => this.read(sql, params));
-    if (walked?.complete) {
+    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk(paged, dialect, n), (sql, params) => this.read(sql, params));
+    if (walked?.complete && built.parts.length > 1) {
       // every remaining row with a value was read: then the NULL block (the last part)
-      const parts = build(hints).parts;
-      const nulls = parts[parts.length - 1]!;
-      if (parts.length > 1) walked.rows.push(...(await this.read(nulls.sql, nulls.params)));
+      const nulls = built.parts[built.parts.length - 1]!;
+      walked.rows.push(...(await this.read(nulls.sql, nulls.params)));
     }
     // A long match list, newest first: read the newest blocks' candidates first (newest-first.ts).
     const rows = walked?.rows ?? (await newestFirstPage(q, hints, walk, (lo, hi) => this.blockBounds(lo, hi), page)) ?? (await page(hints));
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const last = rows[rows.length - 1];
-    return { tasks: rows.map(rowToTask), nextCursor: more && last ? cursorOf(last) : null };
+    return { tasks: rows.map(rowToTask), nextCursor: more && last ? built.cursorOf(last) : null };
   }
 
   /**
