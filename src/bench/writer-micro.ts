@@ -58,7 +58,9 @@ for (const e of out) {
   const r = unwrapEnvelope(e.text);
   if (r.ok) payloads.push(r.text);
 }
-const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
+// WRITER_PRAGMAS="a; b": extra PRAGMAs on the writer's connection (experiment).
+const pragmas = (process.env.WRITER_PRAGMAS ?? '').split(';').map((p) => p.trim()).filter(Boolean);
+const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536, pragmas });
 // As the store runs it: WAL checkpoints on their own thread (its CPU counts below too).
 const checkpointer = startCheckpointer(path, (err) => process.stderr.write(`${err.message}\n`));
 const t0 = performance.now();

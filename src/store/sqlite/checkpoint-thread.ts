@@ -5,8 +5,7 @@
  * storing events, on the event loop (any write from there) a stall of the receive path. Here
  * a PASSIVE checkpoint runs whenever the WAL has grown past `minBytes`: it never blocks the
  * writer or the readers, and the writer starts the WAL over once it has all been copied (the
- * file is cut back to the writer's journal_size_limit then, so a WAL that once grew large does
- * not stay large).
+ * file is cut back to the writer's journal_size_limit then, 512 MB: writer.ts).
  */
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';

@@ -19,6 +19,10 @@ export interface WriterInit {
   maxFieldBytes: number;
   /** Keep SQLite's own checkpoints on this connection (no checkpoint thread, e.g. in-process). */
   checkpointHere?: boolean;
+  /** WAL pages past which this connection checkpoints itself (default 65,536: 256 MB; tests use fewer). */
+  walCheckpointPages?: number;
+  /** Extra PRAGMA statements for this connection (experiments: bench/writer-micro.ts). */
+  pragmas?: string[];
 }
 
 export interface SqliteWriter {
@@ -30,6 +34,9 @@ export interface SqliteWriter {
   close(): void;
 }
 
+/** WAL pages past which the writer checkpoints itself (256 MB of 4 KB pages; see openWriter). */
+const WAL_CHECKPOINT_PAGES = 65536;
+
 /** A log row's events: a JSON array of their texts. */
 const joinTexts = (texts: string[]) => (texts.length === 1 ? `[${texts[0]}]` : `[${texts.join(',')}]`);
 
@@ -38,12 +45,19 @@ export function openWriter(init: WriterInit): SqliteWriter {
   const db = new Database(init.path);
   configureConnection(db, 32);
   // The checkpoint thread (checkpoint-thread.ts) copies the WAL into the database; this
-  // connection only steps in if the WAL grows past 256 MB (that thread stopped, or a reader
-  // holds an old snapshot for long). After the WAL is started over its file is cut to 64 MB.
+  // connection steps in once the WAL passes 256 MB (under sustained ingest that thread's pass
+  // never reaches the WAL's end, so the WAL is started over after this connection's own
+  // checkpoint). When it is started over, its file is kept up to twice that (512 MB): cutting
+  // it back (to 64 MB before) made every cycle grow the file again, and writing frames into
+  // newly allocated blocks had the kernel zero them first (about a tenth of the write path's
+  // time, docs/PERFORMANCE.md). A WAL that grew past that (a reader holding an old snapshot
+  // for long) is still cut back to it.
   if (!init.checkpointHere) {
-    db.pragma('wal_autocheckpoint = 65536');
-    db.pragma('journal_size_limit = 67108864');
+    const pages = init.walCheckpointPages ?? WAL_CHECKPOINT_PAGES;
+    db.pragma(`wal_autocheckpoint = ${pages}`);
+    db.pragma(`journal_size_limit = ${2 * pages * (db.pragma('page_size', { simple: true }) as number)}`);
   }
+  for (const p of init.pragmas ?? []) db.pragma(p);
   const upsertTask = db.prepare(UPSERT_TASK).raw();
   const insertTask = db.prepare(INSERT_TASK);
   const insertLog = db.prepare(INSERT_EVENT_LOG);
