@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateSqlite } from '../../src/store/sqlite/migrate.js';
-import { openWriter } from '../../src/store/sqlite/writer.js';
+import { eventText as ev, openMigratedWriter } from '../helpers/writer.js';
 
 /**
  * The FTS5 indexes are written by the writer, once per batch, from each task's text before
@@ -14,9 +14,6 @@ import { openWriter } from '../../src/store/sqlite/writer.js';
  */
 const dir = mkdtempSync(join(tmpdir(), 'celeriac-fts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const ev = (type: string, uuid: string, ts: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ hostname: 'w1@h', utcoffset: 0, pid: 1, clock: Math.round(ts * 10), uuid, timestamp: ts, type, ...extra });
 
 function check(path: string) {
   const db = new Database(path, { readonly: false });
@@ -33,10 +30,7 @@ function check(path: string) {
 describe('SQLite full-text index, written per batch', () => {
   it('stays exactly in step with the tasks through inserts, text changes and deletes', () => {
     const path = join(dir, 'c.db');
-    const m = new Database(path);
-    migrateSqlite(m);
-    m.close();
-    const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
+    const w = openMigratedWriter(path);
     // Batch 1: three tasks; "b" is inserted and changes its text inside the same batch.
     w.write([
       ev('task-received', 'a', 100, { name: 'billing.charge', args: "('acme',)", kwargs: '{}' }),
@@ -73,10 +67,7 @@ describe('SQLite full-text index, written per batch', () => {
 
   it('follows a task through retries, a late redelivery and a failure after a retry', () => {
     const path = join(dir, 'retry.db');
-    const m = new Database(path);
-    migrateSqlite(m);
-    m.close();
-    const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536 });
+    const w = openMigratedWriter(path);
     w.write([ev('task-received', 'r', 10, { name: 'sync.pull', args: "('alpha-one',)", kwargs: '{}' })], []);
     w.write([ev('task-retried', 'r', 11, { exception: "Timeout('first-try')", traceback: 'tb' })], []);
     w.write([ev('task-received', 'r', 12, { name: 'sync.pull', args: "('beta-two',)", kwargs: '{}' })], []);

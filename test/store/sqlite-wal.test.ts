@@ -3,8 +3,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateSqlite } from '../../src/store/sqlite/migrate.js';
-import { openWriter } from '../../src/store/sqlite/writer.js';
+import { eventText, openMigratedWriter } from '../helpers/writer.js';
 
 /**
  * Under sustained ingest the writer checkpoints the WAL itself once it passes its threshold,
@@ -15,8 +14,6 @@ import { openWriter } from '../../src/store/sqlite/writer.js';
 const dir = mkdtempSync(join(tmpdir(), 'celeriac-wal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ev = (type: string, uuid: string, ts: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ hostname: 'w1@h', utcoffset: 0, pid: 1, clock: Math.round(ts * 10), uuid, timestamp: ts, type, ...extra });
 
 /** The WAL header's salts (bytes 16-23): SQLite changes them each time it starts the WAL over. */
 function walSalt(path: string): string {
@@ -33,20 +30,17 @@ function walSalt(path: string): string {
 describe('SQLite WAL restarts on the writer', () => {
   it('start the WAL over without cutting its file below the checkpoint threshold', () => {
     const path = join(dir, 'wal.db');
-    const m = new Database(path);
-    migrateSqlite(m);
-    m.close();
     const pages = 256;
     const threshold = pages * 4096;
-    const w = openWriter({ path, maxEventBytes: 524288, maxFieldBytes: 65536, walCheckpointPages: pages });
+    const w = openMigratedWriter(path, { walCheckpointPages: pages });
     const sizes: number[] = [];
     const salts = new Set<string>();
     for (let b = 0; b < 40; b++) {
       const payloads: string[] = [];
       for (let i = 0; i < 50; i++) {
         const uuid = `wal-${b}-${i}`;
-        payloads.push(ev('task-received', uuid, 1000 + b, { name: 'reports.build', args: `('${'x'.repeat(1500)}',)`, kwargs: '{}' }));
-        payloads.push(ev('task-succeeded', uuid, 1001 + b, { result: `'${'y'.repeat(1500)}'`, runtime: 1 }));
+        payloads.push(eventText('task-received', uuid, 1000 + b, { name: 'reports.build', args: `('${'x'.repeat(1500)}',)`, kwargs: '{}' }));
+        payloads.push(eventText('task-succeeded', uuid, 1001 + b, { result: `'${'y'.repeat(1500)}'`, runtime: 1 }));
       }
       expect(w.write(payloads, []).inserted).toBe(100);
       sizes.push(statSync(`${path}-wal`).size);
