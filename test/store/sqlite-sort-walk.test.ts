@@ -23,7 +23,7 @@ interface T {
   name: string;
   state: string;
   runtime: number | null;
-  received: number;
+  received: number | null;
   started: number;
   finished: number | null;
 }
@@ -41,16 +41,18 @@ beforeAll(async () => {
     const uuid = uuidOf(i);
     // common: 70 %; rare: 1 in 300 (80 tasks: longer walks); scarce: 12 tasks, all with the same
     // runtime (too few for any walk to fill a page: the usual query).
-    const name = i % 2000 === 5 ? 'scarce.task' : i % 300 === 11 ? 'rare.task' : i % 10 < 7 ? 'common.task' : `other.task${i % 3}`;
+    // and 1 in 500 without a name (no task-received seen): its runtime still sorts with the rest
+    const unnamed = i % 500 === 250;
+    const name = unnamed ? '' : i % 2000 === 5 ? 'scarce.task' : i % 300 === 11 ? 'rare.task' : i % 10 < 7 ? 'common.task' : `other.task${i % 3}`;
     const received = 1_700_000_000 + i * 0.5 + (i % 7) * 3; // not in arrival order
     // equal runtimes are common (a tenth of a second), a quarter of tasks never finish
     const finished = i % 4 !== 3;
     const failed = finished && i % 9 === 0;
     const runtime = !finished ? null : name === 'scarce.task' ? 0.001 : Math.round(((i * 7919) % 1000) / 10) / 10;
-    tasks.push({ uuid, i, name, state: !finished ? 'STARTED' : failed ? 'FAILURE' : 'SUCCESS', runtime, received, started: received + 1, finished: finished ? received + 2 : null });
+    tasks.push({ uuid, i, name, state: !finished ? 'STARTED' : failed ? 'FAILURE' : 'SUCCESS', runtime, received: unnamed ? null : received, started: received + 1, finished: finished ? received + 2 : null });
     // the first 100 tasks make one workflow under task 11
     const root = i < 100 ? uuidOf(11) : uuid;
-    payloads.push(ev('task-received', uuid, received, { name, args: '()', kwargs: '{}', root_id: root, parent_id: root === uuid ? null : root }));
+    if (!unnamed) payloads.push(ev('task-received', uuid, received, { name, args: '()', kwargs: '{}', root_id: root, parent_id: root === uuid ? null : root }));
     payloads.push(ev('task-started', uuid, received + 1));
     if (finished) payloads.push(failed ? ev('task-failed', uuid, received + 2, { exception: 'ValueError()', runtime }) : ev('task-succeeded', uuid, received + 2, { result: '1', runtime }));
   }
@@ -144,6 +146,26 @@ describe('filtered pages sorted by runtime or received (SQLite sort walk)', () =
   it('a root id, or one name given in the search box, leave it to the usual query and agree with it', async () => {
     expect(await all({ rootId: uuidOf(11), sort: { field: 'runtime', desc: true } }, 30)).toEqual(expected((t) => t.i < 100, 'runtime', true));
     expect(await all({ search: parseSearch('name:rare.task'), sort: { field: 'runtime', desc: true } })).toEqual(expected((t) => t.name === 'rare.task', 'runtime', true));
+  });
+
+  it('no filter: every page in runtime order, both directions, tasks without a name included', async () => {
+    for (const desc of [true, false]) {
+      expect(await all({ sort: { field: 'runtime', desc } }, 1000), `runtime ${desc ? 'desc' : 'asc'}`).toEqual(expected(() => true, 'runtime', desc));
+    }
+  });
+
+  it('runtime bounds (filter and search clause), alone and with a state: every page, both directions', async () => {
+    const cases: [Omit<TaskQuery, 'limit' | 'cursor'>, (t: T) => boolean][] = [
+      [{ runtime: { min: 9.5 } }, (t) => t.runtime !== null && t.runtime >= 9.5],
+      [{ runtime: { max: 0.2 } }, (t) => t.runtime !== null && t.runtime <= 0.2],
+      [{ runtime: { min: 3, max: 3.1 }, states: ['FAILURE'] }, (t) => t.runtime !== null && t.runtime >= 3 && t.runtime <= 3.1 && t.state === 'FAILURE'],
+      [{ search: parseSearch('runtime:>9.8') }, (t) => t.runtime !== null && t.runtime > 9.8],
+    ];
+    for (const [q, match] of cases) {
+      for (const desc of [true, false]) {
+        expect(await all({ ...q, sort: { field: 'runtime', desc } }, 40), `${JSON.stringify(q)} runtime ${desc ? 'desc' : 'asc'}`).toEqual(expected(match, 'runtime', desc));
+      }
+    }
   });
 
   it('offset paging (Flower) and no filter keep the usual query and agree with it', async () => {

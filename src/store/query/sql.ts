@@ -36,6 +36,12 @@ export interface Dialect {
    * as much as sorting their keys and reading the 50 that make the page).
    */
   lateRows?: boolean;
+  /**
+   * Optional: the store has no index of runtime alone, only of (name, runtime) (SQLite, 0150):
+   * the task names that have tasks with a runtime (null: tasks without a name). A runtime sort
+   * then walks each name's range of that index and merges them (buildSortWalk).
+   */
+  runtimeNames?: (string | null)[];
 }
 
 /** A bare word's id condition (search.ts idPrefixes), as the dialect writes it. */
@@ -298,23 +304,82 @@ export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortW
     return d.placeholder(params.length);
   };
   const sortKey = [col, ...ties];
-  const inner = [`${col} IS NOT NULL`];
-  if (cursor) inner.push(rowAfter(sortKey, cursor, sort.desc ? '<' : '>', p));
-  const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${orderBy(sortKey, dir)} LIMIT ${p(walkRows)}`;
-  const reach = { sql: `SELECT count(*) AS n FROM (${walk})`, params: [...params] };
-  const conds = conditions(q, d, p);
-  if (conds.length === 0) return null;
+  const names = col === 'runtime' ? d.runtimeNames : undefined;
+  const filtered = conditions(q, d, () => '?').length > 0;
+  if (!filtered && !names) return null;
+  // without a filter every entry walked is a row of the page: walk no further than the page
+  const limit = filtered ? walkRows : Math.min(walkRows, q.limit);
   const outKey = key === 'uuid' ? '' : `, tasks.${key} AS ${ROW_KEY_ALIAS}`;
   const order = orderBy(sortKey.map((c) => `tasks.${c}`), dir);
-  const sql = `SELECT tasks.*${outKey} FROM (${walk}) AS walk CROSS JOIN tasks ON tasks.${key} = walk.walk_key WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ${p(q.limit)}`;
-  return { sql, params, reach };
+  const page = (walk: string) => {
+    const conds = conditions(q, d, p);
+    return `SELECT tasks.*${outKey} FROM ${walk} CROSS JOIN tasks ON tasks.${key} = walk.walk_key${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${p(q.limit)}`;
+  };
+  if (names) {
+    // the keys, merged on the reader thread, come as the first parameter (a JSON array)
+    const sql = page('(SELECT value AS walk_key FROM json_each(?)) AS walk');
+    return { sql, params, merge: mergedRuntimeWalk(q, names, sort.desc, key, cursor, limit) };
+  }
+  const inner = [`${col} IS NOT NULL`];
+  if (cursor) inner.push(rowAfter(sortKey, cursor, sort.desc ? '<' : '>', p));
+  const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${orderBy(sortKey, dir)} LIMIT ${p(limit)}`;
+  const reach = { sql: `SELECT count(*) AS n FROM (${walk})`, params: [...params] };
+  return { sql: page(`(${walk}) AS walk`), params, reach };
+}
+
+/**
+ * The first `limit` entries in runtime order of the index `(name, runtime) WHERE runtime IS NOT
+ * NULL`: one run per task name, each a range of the index in sort order (narrowed by the cursor
+ * and the query's runtime bounds), merged by the reader (merge-walk.ts). The caller checks the
+ * other filters on each row.
+ */
+function mergedRuntimeWalk(
+  q: TaskQuery, names: (string | null)[], desc: boolean, key: string, cursor: (string | number | null)[] | null, limit: number,
+): MergeWalk {
+  const dir = desc ? 'DESC' : 'ASC';
+  const run = (name: string | null) => {
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return '?';
+    };
+    const conds = [name === null ? 'name IS NULL' : `name = ${p(name)}`, 'runtime IS NOT NULL', ...runtimeBounds(q, p)];
+    if (cursor) conds.push(rowAfter(['runtime', key], cursor, desc ? '<' : '>', p));
+    return { sql: `SELECT ${key}, runtime FROM tasks WHERE ${conds.join(' AND ')} ORDER BY runtime ${dir}, ${key} ${dir}`, params };
+  };
+  return { runs: names.map(run), limit, desc };
+}
+
+/** The query's bounds on runtime (filter and search clauses), as conditions an index range serves. */
+function runtimeBounds(q: TaskQuery, p: (v: unknown) => string): string[] {
+  const out: string[] = [];
+  if (q.runtime?.min !== undefined) out.push(`runtime >= ${p(q.runtime.min)}`);
+  if (q.runtime?.max !== undefined) out.push(`runtime <= ${p(q.runtime.max)}`);
+  const ops = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
+  for (const c of q.search ?? []) {
+    if (c.field !== 'runtime' || c.negate || !(c.op in ops)) continue;
+    out.push(`runtime ${ops[c.op as keyof typeof ops]} ${p(Number(c.values[0]))}`);
+  }
+  return out;
 }
 
 export interface SortWalk {
   sql: string;
   params: unknown[];
   /** `SELECT count(*) AS n`: how many index entries the walk had (at most walkRows). */
-  reach: { sql: string; params: unknown[] };
+  reach?: { sql: string; params: unknown[] };
+  /**
+   * Instead of `reach`: the walk's keys are read first by merging these runs, and bound as the
+   * statement's first parameter (a JSON array); their count is the reach.
+   */
+  merge?: MergeWalk;
+}
+
+/** Sorted runs of `[key, sort value]` rows to merge, in `desc` order, up to `limit` keys. */
+export interface MergeWalk {
+  runs: { sql: string; params: unknown[] }[];
+  limit: number;
+  desc: boolean;
 }
 
 /** Conditions that leave few rows to read, or whose own index serves the sort (see buildSortWalk). */

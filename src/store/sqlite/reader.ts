@@ -1,5 +1,6 @@
 import type { Worker as Thread } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.js';
+import type { MergeWalk } from '../query/sql.js';
 import type { ReaderReply, ReaderRequest } from './reader-thread.js';
 import { spawnThread } from './thread.js';
 
@@ -66,7 +67,16 @@ export class SqliteReader {
     void thread.terminate();
   }
 
-  async all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+  all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.request<T>({ sql, params });
+  }
+
+  /** The first keys of sorted runs merged (merge-walk.ts), on the reader thread. */
+  merge(walk: MergeWalk): Promise<number[]> {
+    return this.request<number>({ merge: walk });
+  }
+
+  private async request<T>(req: { sql: string; params: unknown[] } | { merge: MergeWalk }): Promise<T[]> {
     if (this.closed) throw new AppError('STORE_UNAVAILABLE', 'store is closed');
     if (!this.thread) await this.start();
     else await this.ready;
@@ -77,7 +87,7 @@ export class SqliteReader {
         this.abandon(thread, new AppError('TIMEOUT', `the query took longer than ${this.timeoutMs / 1000} s; narrow the filter or the search`));
       }, this.timeoutMs);
       this.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject, timer });
-      thread.postMessage({ id, sql, params } satisfies ReaderRequest);
+      thread.postMessage({ id, ...req } satisfies ReaderRequest);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { SortWalk } from '../query/sql.js';
+import type { MergeWalk, SortWalk } from '../query/sql.js';
 import type { PageRows } from './newest-first.js';
 
 /** The first walk reads this many times the page's rows of the sort's index. */
@@ -25,15 +25,18 @@ export async function sortWalkPage(
   build: (walkRows: number) => SortWalk | null,
   read: (sql: string, params: unknown[]) => Promise<PageRows>,
   max = SORT_WALK_MAX,
+  merge?: (m: MergeWalk) => Promise<number[]>,
 ): Promise<{ rows: PageRows; complete: boolean } | null> {
   let walkRows = Math.min(max, FIRST_FACTOR * want);
   for (;;) {
     const stmt = build(walkRows);
     if (!stmt) return null;
-    const rows = await read(stmt.sql, stmt.params);
+    // a merged walk (SQLite's runtime sort): its keys first, then the page of them
+    const keys = stmt.merge ? await merge!(stmt.merge) : null;
+    const rows = await read(stmt.sql, keys ? [JSON.stringify(keys), ...stmt.params] : stmt.params);
     if (rows.length >= want) return { rows, complete: false };
-    const [reach] = await read(stmt.reach.sql, stmt.reach.params);
-    if (Number(reach?.n) < walkRows) return { rows, complete: true };
+    const reach = keys ? keys.length : Number((await read(stmt.reach!.sql, stmt.reach!.params))[0]?.n);
+    if (reach < walkRows) return { rows, complete: true };
     if (walkRows >= max) return null;
     // twice what the share of matches so far needs for the page (each entry walked is a row
     // read); none yet says little (the newest end of received/started holds unfinished tasks

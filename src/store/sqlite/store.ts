@@ -4,13 +4,14 @@ import { dirname, resolve } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildSortWalk, buildTaskQuery } from '../query/sql.js';
+import { buildSortWalk, buildTaskQuery, type MergeWalk } from '../query/sql.js';
 import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
 import { newestFirstPage } from './newest-first.js';
+import { mergeRuns, StatementPool } from './merge-walk.js';
 import { sortWalkPage } from './sort-walk.js';
 import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { idPrefixes } from '../query/search.js';
@@ -54,6 +55,12 @@ const LIST_WALK_MIN = 1000;
 /** A received/started/finished range with at least this many tasks is walked in seen_at order (planRanges). */
 const RANGE_WALK_MIN = 1000;
 const SAMPLE_COMMON = 1000;
+/** The names in tasks_name_runtime, one seek each (runtimeNames), as a JSON array. */
+export const RUNTIME_NAMES = `WITH RECURSIVE n(v) AS (
+  SELECT (SELECT name FROM tasks INDEXED BY tasks_name_runtime WHERE name IS NOT NULL AND runtime IS NOT NULL ORDER BY name LIMIT 1)
+  UNION ALL
+  SELECT (SELECT name FROM tasks INDEXED BY tasks_name_runtime WHERE name > n.v AND runtime IS NOT NULL ORDER BY name LIMIT 1) FROM n WHERE n.v IS NOT NULL
+) SELECT json_group_array(v) AS j FROM n WHERE v IS NOT NULL`;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -63,6 +70,7 @@ export class SqliteStore implements Store {
   private pending = new Map<number, { resolve: (r: WriteResult | RetentionResult) => void; reject: (e: Error) => void }>();
   private retentionTimer: NodeJS.Timeout | null = null;
   private reader: SqliteReader | null = null;
+  private runs: StatementPool | null = null;
   private checkpointer: Checkpointer | null = null;
   private closing = false;
   private readonly trigramCache = new Map<string, { n: number; at: number }>();
@@ -105,6 +113,13 @@ export class SqliteStore implements Store {
   private read<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
     if (this.reader) return this.reader.all<T>(sql, params);
     return Promise.resolve(this.db.prepare(sql).all(...params) as T[]);
+  }
+
+  /** The first keys of sorted runs (merge-walk.ts), on the reader thread (or here, in memory). */
+  private mergeRuns(m: MergeWalk): Promise<number[]> {
+    if (this.reader) return this.reader.merge(m);
+    this.runs ??= new StatementPool(this.db);
+    return Promise.resolve(mergeRuns(m, (sql, i) => this.runs!.get(sql, i)));
   }
 
   private startThread(): Promise<void> {
@@ -182,7 +197,9 @@ export class SqliteStore implements Store {
     const { query, unindexed } = await this.planRanges(q);
     const paged = { ...query, limit: q.limit + 1 };
     const dialectOf = (h: Map<string, MatchHint>) => (h.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(h, unindexed, walk));
-    const dialect = dialectOf(hints);
+    // No index of runtime alone (0150): a runtime sort merges the names' ranges of (name, runtime).
+    const byRuntime = q.sort?.field === 'runtime' && !q.offset;
+    const dialect = byRuntime ? { ...dialectOf(hints), runtimeNames: await this.runtimeNames() } : dialectOf(hints);
     const built = buildTaskQuery(paged, dialect);
     const page = async (h: Map<string, MatchHint>) => {
       const rows: Record<string, unknown>[] = [];
@@ -193,7 +210,7 @@ export class SqliteStore implements Store {
       return rows;
     };
     // A filter with a runtime/received/started/finished sort: walk that sort's index (sort-walk.ts).
-    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk(paged, dialect, n), (sql, params) => this.read(sql, params));
+    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk(paged, dialect, n), (sql, params) => this.read(sql, params), undefined, (m) => this.mergeRuns(m));
     if (walked?.complete && built.parts.length > 1) {
       // every remaining row with a value was read: then the NULL block (the last part)
       const nulls = built.parts[built.parts.length - 1]!;
@@ -349,6 +366,16 @@ export class SqliteStore implements Store {
     // %.17g: every double round-trips exactly (a bound rounded down would not be a bound).
     const [row] = await this.read<{ j: string }>("SELECT json_group_array(json_array(block, printf('%.17g', max_seen_at))) AS j FROM task_blocks WHERE block BETWEEN ? AND ?", [lo, hi]);
     return new Map((JSON.parse(row?.j ?? '[]') as [number, string][]).map(([b, m]) => [b, Number(m)]));
+  }
+
+  /**
+   * The task names that have tasks with a runtime, and null (tasks without a name), for a
+   * runtime sort (sql.ts mergedRuntimeWalk): a skip-scan of tasks_name_runtime, one index
+   * seek per name. Read for each query, so a name that just appeared is never left out.
+   */
+  private async runtimeNames(): Promise<(string | null)[]> {
+    const [row] = await this.read<{ j: string }>(RUNTIME_NAMES, []);
+    return [...(JSON.parse(row?.j ?? '[]') as string[]), null];
   }
 
   private async topRowid(): Promise<number> {

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { TaskQuery } from '../../src/store/types.js';
+
+/**
+ * A runtime sort merges one range of tasks_name_runtime per task name (store/query/sql.ts
+ * mergedRuntimeWalk), at most 100 arms per compound SELECT: with 250 names the arms are merged
+ * in groups and the groups merged again. Every page must be that of sorting all tasks.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'celeriac-runtime-names-'));
+let store: SqliteStore;
+const NAMES = 250;
+interface T {
+  uuid: string;
+  i: number;
+  name: string;
+  failed: boolean;
+  runtime: number;
+}
+const tasks: T[] = [];
+const uuidOf = (i: number) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
+const ev = (type: string, uuid: string, ts: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ hostname: 'w1@h', utcoffset: 0, pid: 1, clock: 1, uuid, timestamp: ts, type, ...extra });
+
+beforeAll(async () => {
+  store = new SqliteStore({ path: join(dir, 'n.db'), maxEventBytes: 1 << 20, maxFieldBytes: 65536 });
+  await store.open();
+  const payloads: string[] = [];
+  for (let i = 0; i < NAMES * 6; i++) {
+    const uuid = uuidOf(i);
+    const name = `app.task_${String(i % NAMES).padStart(3, '0')}`;
+    // runtimes interleave across names, with ties (a hundredth of a second)
+    const runtime = Math.round(((i * 7919) % 600) + (i % NAMES)) / 100;
+    const failed = i % 7 === 0;
+    tasks.push({ uuid, i, name, failed, runtime });
+    const ts = 1_700_000_000 + i;
+    payloads.push(ev('task-received', uuid, ts, { name, args: '()', kwargs: '{}' }));
+    payloads.push(failed ? ev('task-failed', uuid, ts + 1, { exception: 'E()', runtime }) : ev('task-succeeded', uuid, ts + 1, { result: '1', runtime }));
+  }
+  await store.write({ payloads, workers: [] });
+}, 60_000);
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function expected(match: (t: T) => boolean, desc: boolean): string[] {
+  const s = desc ? -1 : 1;
+  return tasks.filter(match).sort((a, b) => s * (a.runtime - b.runtime) || s * (a.i - b.i)).map((t) => t.uuid);
+}
+
+async function all(q: Omit<TaskQuery, 'limit' | 'cursor'>, limit: number): Promise<string[]> {
+  const out: string[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < 1000; n++) {
+    const p = await store.queryTasks({ ...q, limit, cursor });
+    out.push(...p.tasks.map((t) => t.uuid));
+    if (!p.nextCursor) return out;
+    cursor = p.nextCursor;
+  }
+  throw new Error('too many pages');
+}
+
+describe('runtime sort over many task names (SQLite, merged ranges of tasks_name_runtime)', () => {
+  it('every page, both directions, with no filter and with a state', async () => {
+    for (const desc of [true, false]) {
+      expect(await all({ sort: { field: 'runtime', desc } }, 70)).toEqual(expected(() => true, desc));
+      expect(await all({ states: ['FAILURE'], sort: { field: 'runtime', desc } }, 25)).toEqual(expected((t) => t.failed, desc));
+    }
+  });
+});
