@@ -56,7 +56,7 @@ for (const [label, query] of cases) {
   for (let i = 0; i < 2; i++) {
     walks.length = 0;
     const t = performance.now();
-    const page = await sortWalkPage(want, (n) => (walks.push(n), buildSortWalk(q, dialect(q), n)), read, undefined, merge);
+    const page = await sortWalkPage(want, (n) => (walks.push(n), buildSortWalk(q, dialect(q), n)), read, { merge });
     walked = page && page.rows.length >= want ? page.rows.slice(0, want) : null;
     timesWalk.push(ms(t));
   }

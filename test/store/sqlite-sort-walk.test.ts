@@ -168,7 +168,7 @@ describe('filtered pages sorted by runtime or received (SQLite sort walk)', () =
     }
   });
 
-  it('offset paging (Flower) and no filter keep the usual query and agree with it', async () => {
+  it('offset paging (Flower) keeps the usual query, no filter walks the merged names: both agree with a sort', async () => {
     const want = expected((t) => t.name === 'common.task', 'runtime', true);
     const p = await store.queryTasks({ names: ['common.task'], sort: { field: 'runtime', desc: true }, limit: 30, offset: 60 });
     expect(p.tasks.map((t) => t.uuid)).toEqual(want.slice(60, 90));

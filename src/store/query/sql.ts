@@ -271,7 +271,7 @@ function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect)
   return c.negate ? `NOT COALESCE(${cond}, FALSE)` : cond;
 }
 
-/** Sorts by a nullable column with a one-column index (SQLite: tasks_runtime, tasks_received, …). */
+/** Sorts by a nullable column with a one-column index (SQLite: tasks_received, …; runtime: the names' merge). */
 const WALKABLE_SORTS = new Set(['runtime', 'received', 'started', 'finished']);
 
 /**
@@ -285,9 +285,10 @@ const WALKABLE_SORTS = new Set(['runtime', 'received', 'started', 'finished']);
  * with a value, and the NULL block follows. Otherwise the caller reads more entries or runs the
  * usual query. Null when it does not apply: another sort, offset paging, a cursor in the NULL
  * block, a dialect without a row key, no condition (the usual query then walks the index
- * itself), or a condition that already narrows the rows to read — a root, parent or task id, a
- * search read first as a list of rowids (`lateRows`), or one task name with a runtime sort (an
- * index of its own serves that).
+ * itself; a runtime sort with `runtimeNames` has no such index and always walks, merging the
+ * names' ranges: mergedRuntimeWalk), or a condition that already narrows the rows to read — a
+ * root, parent or task id, a search read first as a list of rowids (`lateRows`), or one task
+ * name with a runtime sort (an index of its own serves that).
  */
 export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortWalk | null {
   const sort = q.sort ?? { field: 'seen_at', desc: true };
@@ -307,8 +308,6 @@ export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortW
   const names = col === 'runtime' ? d.runtimeNames : undefined;
   const filtered = conditions(q, d, () => '?').length > 0;
   if (!filtered && !names) return null;
-  // without a filter every entry walked is a row of the page: walk no further than the page
-  const limit = filtered ? walkRows : Math.min(walkRows, q.limit);
   const outKey = key === 'uuid' ? '' : `, tasks.${key} AS ${ROW_KEY_ALIAS}`;
   const order = orderBy(sortKey.map((c) => `tasks.${c}`), dir);
   const page = (walk: string) => {
@@ -318,11 +317,11 @@ export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortW
   if (names) {
     // the keys, merged on the reader thread, come as the first parameter (a JSON array)
     const sql = page('(SELECT value AS walk_key FROM json_each(?)) AS walk');
-    return { sql, params, merge: mergedRuntimeWalk(q, names, sort.desc, key, cursor, limit) };
+    return { sql, params, merge: mergedRuntimeWalk(q, names, sort.desc, key, cursor, walkRows), pageOnly: !filtered };
   }
   const inner = [`${col} IS NOT NULL`];
   if (cursor) inner.push(rowAfter(sortKey, cursor, sort.desc ? '<' : '>', p));
-  const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${orderBy(sortKey, dir)} LIMIT ${p(limit)}`;
+  const walk = `SELECT ${key} AS walk_key FROM tasks WHERE ${inner.join(' AND ')} ORDER BY ${orderBy(sortKey, dir)} LIMIT ${p(walkRows)}`;
   const reach = { sql: `SELECT count(*) AS n FROM (${walk})`, params: [...params] };
   return { sql: page(`(${walk}) AS walk`), params, reach };
 }
@@ -345,7 +344,9 @@ function mergedRuntimeWalk(
     };
     const conds = [name === null ? 'name IS NULL' : `name = ${p(name)}`, 'runtime IS NOT NULL', ...runtimeBounds(q, p)];
     if (cursor) conds.push(rowAfter(['runtime', key], cursor, desc ? '<' : '>', p));
-    return { sql: `SELECT ${key}, runtime FROM tasks WHERE ${conds.join(' AND ')} ORDER BY runtime ${dir}, ${key} ${dir}`, params };
+    // (runtimeNames is SQLite's: its index, named so that no other plan can add a sort)
+    const sql = `SELECT ${key}, runtime FROM tasks INDEXED BY tasks_name_runtime WHERE ${conds.join(' AND ')} ORDER BY runtime ${dir}, ${key} ${dir} LIMIT ${p(limit)}`;
+    return { sql, params };
   };
   return { runs: names.map(run), limit, desc };
 }
@@ -373,6 +374,8 @@ export interface SortWalk {
    * statement's first parameter (a JSON array); their count is the reach.
    */
   merge?: MergeWalk;
+  /** No filter: every entry walked is a row of the page (sort-walk.ts walks just the page first). */
+  pageOnly?: boolean;
 }
 
 /** Sorted runs of `[key, sort value]` rows to merge, in `desc` order, up to `limit` keys. */
@@ -380,6 +383,14 @@ export interface MergeWalk {
   runs: { sql: string; params: unknown[] }[];
   limit: number;
   desc: boolean;
+}
+
+/**
+ * Whether a page of `q` may walk the merged runtime order (buildSortWalk with
+ * `runtimeNames`): a runtime sort, cursor paging, not narrowed to one name or a few rows.
+ */
+export function walksRuntimeNames(q: TaskQuery): boolean {
+  return q.sort?.field === 'runtime' && !q.offset && !narrowed(q, 'runtime');
 }
 
 /** Conditions that leave few rows to read, or whose own index serves the sort (see buildSortWalk). */

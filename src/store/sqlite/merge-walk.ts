@@ -64,13 +64,18 @@ export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => D
   return out;
 }
 
-/** Statements by text, several per text (mergeRuns iterates one per run at once). */
+/**
+ * Statements by text, several per text (mergeRuns iterates one per run at once): up to
+ * `maxTexts` texts of up to `perText` statements each are kept (one per task name); past that a
+ * statement is prepared for the one merge and left to the garbage collector.
+ */
 export class StatementPool {
   private readonly pool = new Map<string, Database.Statement[]>();
 
-  constructor(private readonly db: Database.Database, private readonly maxTexts = 64) {}
+  constructor(private readonly db: Database.Database, private readonly maxTexts = 64, private readonly perText = 512) {}
 
   get(sql: string, i: number): Database.Statement {
+    if (i >= this.perText) return this.db.prepare(sql);
     let list = this.pool.get(sql);
     if (!list) {
       if (this.pool.size >= this.maxTexts) this.pool.clear();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MergeWalk, SortWalk } from '../query/sql.js';
 import { sortWalkPage } from './sort-walk.js';
 
 /**
@@ -16,6 +17,22 @@ function walkOver(total: number, matches: (i: number) => boolean) {
     return rows;
   };
   return { walks, read, build: (n: number) => ({ sql: 'walk', params: [n], reach: { sql: 'reach', params: [n] } }) };
+}
+
+/**
+ * The same over a merged walk (SQLite's runtime sort): `merge` gives the first `limit` keys,
+ * the page statement gets them as its first parameter; `pageOnly`: a walk without a filter.
+ */
+function mergeOver(total: number, matches: (i: number) => boolean, pageOnly = false) {
+  const walks: number[] = [];
+  const merge = async (m: MergeWalk) => Array.from({ length: Math.min(m.limit, total) }, (_, i) => i);
+  const read = async (_sql: string, params: unknown[]) => {
+    const keys = JSON.parse(params[0] as string) as number[];
+    walks.push(keys.length);
+    return keys.filter(matches).map((i) => ({ i }));
+  };
+  const build = (n: number): SortWalk => ({ sql: 'page', params: [], merge: { runs: [], limit: n, desc: true }, pageOnly });
+  return { walks, read, merge, build };
 }
 
 describe('sortWalkPage', () => {
@@ -44,7 +61,7 @@ describe('sortWalkPage', () => {
 
   it('too sparse for the longest walk: null (the usual query)', async () => {
     const w = walkOver(1e6, (i) => i % 10_000 === 0);
-    expect(await sortWalkPage(51, w.build, w.read, 32_768)).toBeNull();
+    expect(await sortWalkPage(51, w.build, w.read, { max: 32_768 })).toBeNull();
     expect(w.walks[w.walks.length - 1]).toBe(32_768);
   });
 
@@ -56,6 +73,33 @@ describe('sortWalkPage', () => {
     const page = await sortWalkPage(51, sparse.build, sparse.read);
     expect(page).toMatchObject({ complete: true });
     expect(page!.rows).toHaveLength(5);
+  });
+
+  it('a merged walk: its keys bound first; complete when fewer keys came than it asked for', async () => {
+    const w = mergeOver(1e6, (i) => i % 3 === 0);
+    expect((await sortWalkPage(51, w.build, w.read, { merge: w.merge }))!.rows.length).toBeGreaterThanOrEqual(51);
+    expect(w.walks).toEqual([408]);
+    // without a filter the first walk is the page; a row that went away between the keys and
+    // the page (retention) does not end the listing: the next walk is longer
+    const cut = mergeOver(1e6, (i) => i !== 7, true);
+    expect(await sortWalkPage(51, cut.build, cut.read, { merge: cut.merge })).toMatchObject({ complete: false, rows: { length: 104 } });
+    expect(cut.walks).toEqual([51, 105]);
+    const end = mergeOver(30, () => true, true);
+    expect(await sortWalkPage(51, end.build, end.read, { merge: end.merge })).toMatchObject({ complete: true, rows: { length: 30 } });
+    expect(end.walks).toEqual([30]); // keys read: one walk of the page
+  });
+
+  it('a merged walk too sparse for the longest walk: the usual query if it reads an index, else the walk goes on', async () => {
+    const indexed = mergeOver(1e6, (i) => i % 10_000 === 0);
+    expect(await sortWalkPage(51, indexed.build, indexed.read, { merge: indexed.merge, usualIsIndexed: async () => true })).toBeNull();
+    const scan = mergeOver(1e6, (i) => i % 10_000 === 0);
+    const page = await sortWalkPage(51, scan.build, scan.read, { merge: scan.merge, usualIsIndexed: async () => false });
+    expect(page).toMatchObject({ complete: false });
+    expect(page!.rows.length).toBeGreaterThanOrEqual(51);
+    expect(Math.max(...scan.walks)).toBeGreaterThan(32_768);
+    // and to the end of the listing when the page never fills
+    const rare = mergeOver(1e6, (i) => i % 100_000 === 0);
+    expect(await sortWalkPage(51, rare.build, rare.read, { merge: rare.merge, usualIsIndexed: async () => false })).toMatchObject({ complete: true, rows: { length: 10 } });
   });
 
   it('not applicable: null without reading', async () => {

@@ -9,6 +9,21 @@ const FIRST_FACTOR = 8;
  */
 export const SORT_WALK_MAX = 32_768;
 
+/** How a walk is read beyond `build` and `read` (see sortWalkPage). */
+export interface WalkOptions {
+  /** The longest walk before the usual query (default SORT_WALK_MAX). */
+  max?: number;
+  /** Reads a merged walk's keys (SQLite's runtime sort, merge-walk.ts). */
+  merge?: (m: MergeWalk) => Promise<number[]>;
+  /**
+   * Whether the usual query reads the filter's matches through an index. When it would scan
+   * the whole table instead (a filter no index serves: a glob, a LIKE walk, a negation) and no
+   * index gives the sort's order either (a merged walk), the walk goes on past `max`: it stops at
+   * the page's last row, a full scan and sort would read every task.
+   */
+  usualIsIndexed?: () => Promise<boolean>;
+}
+
 /**
  * The page of a filtered query sorted by runtime, received, started or finished, read by
  * walking the sort's index (sql.ts buildSortWalk) for a bounded number of entries: a filter
@@ -24,23 +39,37 @@ export async function sortWalkPage(
   want: number,
   build: (walkRows: number) => SortWalk | null,
   read: (sql: string, params: unknown[]) => Promise<PageRows>,
-  max = SORT_WALK_MAX,
-  merge?: (m: MergeWalk) => Promise<number[]>,
+  opts: WalkOptions = {},
 ): Promise<{ rows: PageRows; complete: boolean } | null> {
+  let max = opts.max ?? SORT_WALK_MAX;
   let walkRows = Math.min(max, FIRST_FACTOR * want);
-  for (;;) {
-    const stmt = build(walkRows);
+  for (let round = 0; ; round++) {
+    let stmt = build(walkRows);
     if (!stmt) return null;
+    if (round === 0 && stmt.pageOnly && walkRows > want) {
+      // without a filter the first walk reads just the page
+      walkRows = want;
+      stmt = build(walkRows)!;
+    }
     // a merged walk (SQLite's runtime sort): its keys first, then the page of them
-    const keys = stmt.merge ? await merge!(stmt.merge) : null;
+    const keys = stmt.merge ? await opts.merge!(stmt.merge) : null;
     const rows = await read(stmt.sql, keys ? [JSON.stringify(keys), ...stmt.params] : stmt.params);
     if (rows.length >= want) return { rows, complete: false };
+    // the end of the listing: fewer entries than the walk asked for
     const reach = keys ? keys.length : Number((await read(stmt.reach!.sql, stmt.reach!.params))[0]?.n);
     if (reach < walkRows) return { rows, complete: true };
-    if (walkRows >= max) return null;
+    if (walkRows >= max) {
+      if (!stmt.merge || !opts.usualIsIndexed || (await opts.usualIsIndexed())) return null;
+      max = Number.MAX_SAFE_INTEGER;
+    }
     // twice what the share of matches so far needs for the page (each entry walked is a row
     // read); none yet says little (the newest end of received/started holds unfinished tasks
     // that a state filter skips): eight times as many
     walkRows = Math.min(max, rows.length === 0 ? FIRST_FACTOR * walkRows : Math.max(2 * walkRows, Math.ceil((2 * want * walkRows) / rows.length)));
   }
+}
+
+/** Whether a query plan (EXPLAIN QUERY PLAN's details) reads the whole tasks table or one of its indexes whole. */
+export function scansTasks(details: string[]): boolean {
+  return details.some((d) => /^SCAN tasks( |$)/.test(d));
 }

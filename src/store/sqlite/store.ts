@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Worker as Thread } from 'node:worker_threads';
 import { AppError, describeError } from '../../shared/errors.js';
 import type { Task, Worker } from '../../state/types.js';
-import { buildSortWalk, buildTaskQuery, type MergeWalk } from '../query/sql.js';
+import { buildSortWalk, buildTaskQuery, walksRuntimeNames, type MergeWalk } from '../query/sql.js';
 import { NO_RETENTION, retentionEnabled, type RetentionPolicy, type RetentionResult } from '../retention.js';
 import { rowToTask, rowToWorker } from '../rows.js';
 import { auditRow } from '../rows-audit.js';
@@ -12,7 +12,7 @@ import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent
 import { migrateSqlite } from './migrate.js';
 import { newestFirstPage } from './newest-first.js';
 import { mergeRuns, StatementPool } from './merge-walk.js';
-import { sortWalkPage } from './sort-walk.js';
+import { scansTasks, sortWalkPage } from './sort-walk.js';
 import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { idPrefixes } from '../query/search.js';
 import { logRange, readLogRow } from './event-log.js';
@@ -31,6 +31,8 @@ export interface SqliteStoreOptions {
   ftsDenseMatches?: number;
   /** Hits in the trigram sample that make a trigram common (default 1,000 of the newest 20,000 tasks). */
   ftsCommonTrigram?: number;
+  /** The longest sort walk before the usual query (default SORT_WALK_MAX; tests use fewer). */
+  sortWalkMax?: number;
   /** Called with errors of background work (retention). */
   onBackgroundError?: (err: unknown) => void;
   /** Called before migrations upgrade an existing database (some take minutes on large stores). */
@@ -113,6 +115,12 @@ export class SqliteStore implements Store {
   private read<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]> {
     if (this.reader) return this.reader.all<T>(sql, params);
     return Promise.resolve(this.db.prepare(sql).all(...params) as T[]);
+  }
+
+  /** Whether SQLite's plan for `stmt` reads tasks through an index (no full scan of the table). */
+  private async readsByIndex(stmt: { sql: string; params: unknown[] }): Promise<boolean> {
+    const plan = await this.read<{ detail: string }>(`EXPLAIN QUERY PLAN ${stmt.sql}`, stmt.params);
+    return !scansTasks(plan.map((r) => r.detail));
   }
 
   /** The first keys of sorted runs (merge-walk.ts), on the reader thread (or here, in memory). */
@@ -198,8 +206,7 @@ export class SqliteStore implements Store {
     const paged = { ...query, limit: q.limit + 1 };
     const dialectOf = (h: Map<string, MatchHint>) => (h.size === 0 && unindexed.size === 0 ? SQLITE : sqliteDialect(h, unindexed, walk));
     // No index of runtime alone (0150): a runtime sort merges the names' ranges of (name, runtime).
-    const byRuntime = q.sort?.field === 'runtime' && !q.offset;
-    const dialect = byRuntime ? { ...dialectOf(hints), runtimeNames: await this.runtimeNames() } : dialectOf(hints);
+    const dialect = walksRuntimeNames(q) ? { ...dialectOf(hints), runtimeNames: await this.runtimeNames() } : dialectOf(hints);
     const built = buildTaskQuery(paged, dialect);
     const page = async (h: Map<string, MatchHint>) => {
       const rows: Record<string, unknown>[] = [];
@@ -210,7 +217,11 @@ export class SqliteStore implements Store {
       return rows;
     };
     // A filter with a runtime/received/started/finished sort: walk that sort's index (sort-walk.ts).
-    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk(paged, dialect, n), (sql, params) => this.read(sql, params), undefined, (m) => this.mergeRuns(m));
+    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk(paged, dialect, n), (sql, params) => this.read(sql, params), {
+      max: this.opts.sortWalkMax,
+      merge: (m) => this.mergeRuns(m),
+      usualIsIndexed: () => this.readsByIndex(built.parts[0]!),
+    });
     if (walked?.complete && built.parts.length > 1) {
       // every remaining row with a value was read: then the NULL block (the last part)
       const nulls = built.parts[built.parts.length - 1]!;
@@ -371,7 +382,8 @@ export class SqliteStore implements Store {
   /**
    * The task names that have tasks with a runtime, and null (tasks without a name), for a
    * runtime sort (sql.ts mergedRuntimeWalk): a skip-scan of tasks_name_runtime, one index
-   * seek per name. Read for each query, so a name that just appeared is never left out.
+   * seek per name. Read for each query (a separate read from the walk's: a task name stored for
+   * the first time in between is missing from that one page, never from the next).
    */
   private async runtimeNames(): Promise<(string | null)[]> {
     const [row] = await this.read<{ j: string }>(RUNTIME_NAMES, []);

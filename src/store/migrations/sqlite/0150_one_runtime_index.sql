@@ -5,4 +5,4 @@
 -- without tasks_runtime). A runtime sort without one exact name now walks each name's range of
 -- tasks_name_runtime and merges them (store/sqlite/merge-walk.ts): about as many entries read as
 -- the single index gave, plus one seek per task name.
-DROP INDEX tasks_runtime;
+DROP INDEX IF EXISTS tasks_runtime;
