@@ -2,6 +2,7 @@ import { decodePayload, type DecodeSink } from '../../ingest/decode.js';
 import { applyTaskEvent, emptyTask, isOriginalSend } from '../../state/merge.js';
 import type { CeleryEvent } from '../../state/types.js';
 import type { FoldedTask } from '../rows.js';
+import { eventClock } from '../rows.js';
 import { eventKey, sameEvent, splitJsonArray } from './event-log.js';
 import type { TextRow } from './fts.js';
 
@@ -20,41 +21,47 @@ export interface BatchTask {
   state: string | null;
   /** The seq of its next event-log row. */
   seq: number;
-  /** Its events new in this batch, in arrival order, and the texts to store for them. */
-  evs: CeleryEvent[];
+  /**
+   * Its events new in this batch, in arrival order: their identities (the decoded events are
+   * left to die young; dropStored decodes the texts again) and the texts to store for them.
+   */
+  ids: EventId[];
   texts: string[];
-  /** The fold of `evs` (made at the first). */
+  /** The fold of its new events (made at the first). */
   folded: FoldedTask | null;
   /** Identities (eventKey) of its stored events, null if none are known. */
   stored: Set<string> | null;
-  /** Identities of `evs`, kept once there are 16 or more (fewer are compared directly). */
+  /** Keys of `ids`, kept once there are 16 or more (fewer are compared directly). */
   batchKeys: Set<string> | null;
 }
 
+/** What identifies an event within its task (event-log.ts eventKey, sameEvent). */
+export type EventId = { timestamp: number; type: string; hostname: string; clock: number };
+
 export function newTask(id: number): BatchTask {
-  return { id, before: null, state: null, seq: 0, evs: [], texts: [], folded: null, stored: null, batchKeys: null };
+  return { id, before: null, state: null, seq: 0, ids: [], texts: [], folded: null, stored: null, batchKeys: null };
 }
 
 /** Whether `ev` is an event already in `t` (stored, or earlier in this batch). */
 export function seen(t: BatchTask, ev: CeleryEvent): boolean {
   if (t.stored !== null && t.stored.has(eventKey(ev))) return true;
-  const evs = t.evs;
-  if (evs.length >= 16) {
+  const ids = t.ids;
+  if (ids.length >= 16) {
     let keys = t.batchKeys;
     if (keys === null) {
       keys = t.batchKeys = new Set();
-      for (const e of evs) keys.add(eventKey(e));
+      for (const e of ids) keys.add(eventKey(e));
     }
     return keys.has(eventKey(ev));
   }
   // Few events per task per batch: compare identities directly (no key strings).
-  for (const e of evs) if (sameEvent(e, ev)) return true;
+  for (const e of ids) if (sameEvent(e, ev)) return true;
   return false;
 }
 
 /** Adds a new event of `t` (not seen before) with the text to store for it, and folds it in. */
 export function addEvent(t: BatchTask, ev: CeleryEvent, text: string, cut: (s: string) => string): void {
-  t.evs.push(ev);
+  t.ids.push({ timestamp: ev.timestamp, type: ev.type, hostname: ev.hostname, clock: eventClock(ev) });
   t.texts.push(text);
   t.batchKeys?.add(eventKey(ev));
   const f = (t.folded ??= { task: emptyTask(ev.uuid!, ev.timestamp), originalSend: false });
@@ -66,20 +73,33 @@ export function addEvent(t: BatchTask, ev: CeleryEvent, text: string, cut: (s: s
  * A task believed new turned out stored (another instance, or it came back after long): keeps
  * only its events not stored yet, folded again. Returns how many it dropped.
  */
-export function dropStored(t: BatchTask, stored: Set<string>, cut: (s: string) => string): number {
-  const evs = t.evs;
+export function dropStored(t: BatchTask, stored: Set<string>, cut: (s: string) => string, maxBytes: number): number {
+  const ids = t.ids;
   const texts = t.texts;
-  t.evs = [];
+  t.ids = [];
   t.texts = [];
   t.folded = null;
   t.batchKeys = null;
   t.stored = stored;
   let dropped = 0;
-  for (let i = 0; i < evs.length; i++) {
-    if (stored.has(eventKey(evs[i]!))) dropped++;
-    else addEvent(t, evs[i]!, texts[i]!, cut);
+  for (let i = 0; i < ids.length; i++) {
+    if (stored.has(eventKey(ids[i]!))) dropped++;
+    else addEvent(t, decodeOne(texts[i]!, maxBytes), texts[i]!, cut);
   }
   return dropped;
+}
+
+/** The event a stored text holds (the text of an event this writer decoded before). */
+function decodeOne(text: string, maxBytes: number): CeleryEvent {
+  let out: CeleryEvent | null = null;
+  decodePayload(text, maxBytes, {
+    event: (ev) => {
+      out = ev;
+    },
+    malformed: () => {},
+  });
+  if (out === null) throw new Error('an event text of this batch no longer decodes');
+  return out;
 }
 
 /**
@@ -124,7 +144,6 @@ function hash(s: string): number {
  */
 export class BatchDecoder {
   private readonly events: CeleryEvent[] = [];
-  private readonly raws: (string | null)[] = [];
   /** Elements of the current payload seen so far (valid or not), and where its task events sit. */
   private elements = 0;
   private readonly positions: number[] = [];
@@ -147,25 +166,28 @@ export class BatchDecoder {
     };
   }
 
-  decode(payloads: string[]): { events: CeleryEvent[]; raws: (string | null)[] } {
-    this.events.length = 0;
-    this.raws.length = 0;
+  /**
+   * Calls `each` with every task event of `payloads` in order, and the text it arrived in,
+   * one payload at a time: an event is garbage once `each` returns, unless kept.
+   */
+  forEach(payloads: string[], each: (ev: CeleryEvent, raw: string | null) => void): void {
     for (const p of payloads) {
-      const from = this.events.length;
+      this.events.length = 0;
       this.elements = 0;
       this.positions.length = 0;
       decodePayload(p, this.maxBytes, this.sink);
-      const n = this.events.length - from;
+      const n = this.events.length;
       if (n === 0) continue;
       const first = firstChar(p);
-      if (first === 123 /* { */) this.raws.push(p);
-      else {
-        const parts = first === 91 /* [ */ ? splitJsonArray(p) : null;
-        const whole = parts !== null && parts.length === this.elements;
-        for (let k = 0; k < n; k++) this.raws.push(whole ? parts[this.positions[k]!]! : null);
+      if (first === 123 /* { */) {
+        for (let k = 0; k < n; k++) each(this.events[k]!, p);
+        continue;
       }
+      const parts = first === 91 /* [ */ ? splitJsonArray(p) : null;
+      const whole = parts !== null && parts.length === this.elements;
+      for (let k = 0; k < n; k++) each(this.events[k]!, whole ? parts[this.positions[k]!]! : null);
     }
-    return { events: this.events, raws: this.raws };
+    this.events.length = 0;
   }
 }
 

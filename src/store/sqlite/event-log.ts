@@ -23,8 +23,11 @@ export function eventKey(ev: { [k: string]: unknown }): string {
   return `${String(ev.timestamp)}\u0000${String(ev.type)}\u0000${String(ev.hostname)}\u0000${eventClock(ev)}`;
 }
 
+/** The fields of an event that eventKey reads. */
+export type EventIdentity = Pick<CeleryEvent, 'timestamp' | 'type' | 'hostname'> & { clock?: unknown };
+
 /** Whether two events of a task have the same identity (eventKey), without building the keys. */
-export function sameEvent(a: CeleryEvent, b: CeleryEvent): boolean {
+export function sameEvent(a: EventIdentity, b: EventIdentity): boolean {
   return a.timestamp === b.timestamp && a.type === b.type && a.hostname === b.hostname && eventClock(a) === eventClock(b);
 }
 

@@ -101,7 +101,6 @@ export function openWriter(init: WriterInit): SqliteWriter {
   };
 
   const writeBatch = db.transaction((payloads: string[], workers: WorkerState[]) => {
-    const { events, raws } = decoded.decode(payloads);
     // Each task's id: the stored one, or the next number (new tasks get increasing ids, so the
     // event log, keyed by task id, grows at its end).
     const top = (maxRowid.get() as number | null) ?? 0;
@@ -109,8 +108,10 @@ export function openWriter(init: WriterInit): SqliteWriter {
     const tasks = new Map<string, BatchTask>();
     let fresh = 0;
     let duplicates = 0;
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i]!;
+    // One payload at a time: a decoded event is folded into its task and dropped (only its
+    // identity and text are kept), so it dies young instead of being copied by every scavenge
+    // of the batch (the writer's GC was 18 % of its thread at 50,000/s).
+    decoded.forEach(payloads, (ev, raw) => {
       const uuid = ev.uuid!;
       let t = tasks.get(uuid);
       if (!t) {
@@ -124,11 +125,11 @@ export function openWriter(init: WriterInit): SqliteWriter {
       }
       if (seen(t, ev)) {
         duplicates++;
-        continue;
+        return;
       }
-      addEvent(t, ev, storedText(ev, raws[i] ?? null, init.maxFieldBytes, cut), cut);
+      addEvent(t, ev, storedText(ev, raw, init.maxFieldBytes, cut), cut);
       fresh++;
-    }
+    });
     const fts = ftsBatch();
     fts.insertedAfter(top);
     const states = new StateCounts();
@@ -155,7 +156,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
           continue;
         }
         // Stored after all: keep only the events it does not have, then merge as below.
-        const dropped = dropStored(t, loadStored(t, selectTask.get(uuid) as unknown[]), cut);
+        const dropped = dropStored(t, loadStored(t, selectTask.get(uuid) as unknown[]), cut, init.maxEventBytes);
         duplicates += dropped;
         fresh -= dropped;
         if (t.folded === null) continue;
