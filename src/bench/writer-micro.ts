@@ -3,6 +3,7 @@
  *   node [--cpu-prof] dist/bench/writer-micro.js [events=500000] [multi=0] [batch=5000]
  * DB=path (default /tmp/celeriac-writer-micro.db, deleted first); KEEP_DB=1 writes into the store
  * already at DB (e.g. one filled by the history scenario) instead, and leaves it there.
+ * PAYLOADS=fresh: each batch its own new strings, as the writer thread gets them (below).
  */
 import Database from 'better-sqlite3';
 import { readFileSync, rmSync } from 'node:fs';
@@ -67,7 +68,13 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const written0 = writtenBytes();
 let inserted = 0;
-for (let i = 0; i < payloads.length; i += batch) inserted += w.write(payloads.slice(i, i + batch), []).inserted;
+// PAYLOADS=fresh: each batch's payloads copied first (structuredClone), new strings in the young
+// generation as the writer thread's message gives them (the default reuses strings made once,
+// long promoted, which no scavenge copies). Tried and not kept (seventh session): one joined
+// string per batch split into slices on the writer — no faster.
+const fresh = process.env.PAYLOADS === 'fresh';
+const batchOf = (slice: string[]): string[] => (fresh ? structuredClone(slice) : slice);
+for (let i = 0; i < payloads.length; i += batch) inserted += w.write(batchOf(payloads.slice(i, i + batch)), []).inserted;
 const s = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
