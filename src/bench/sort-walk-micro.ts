@@ -9,9 +9,8 @@
 import Database from 'better-sqlite3';
 import { buildSortWalk, buildTaskQuery } from '../store/query/sql.js';
 import { SQLITE } from '../store/sqlite/dialect.js';
-import { mergeRuns, StatementPool } from '../store/sqlite/merge-walk.js';
+import { mergeRuns, RUNTIME_NAMES, runtimeNamesOf, StatementPool } from '../store/sqlite/merge-walk.js';
 import { sortWalkPage } from '../store/sqlite/sort-walk.js';
-import { RUNTIME_NAMES } from '../store/sqlite/store.js';
 import type { TaskQuery } from '../store/types.js';
 import { NAMES, WORKERS } from './fill.js';
 
@@ -34,7 +33,7 @@ const cases: [string, Omit<TaskQuery, 'limit'>][] = [
 ];
 const want = 51;
 // the store's dialect for runtime sorts: the names' ranges of tasks_name_runtime merged (0150)
-const runtimeNames = [...(JSON.parse((db.prepare(RUNTIME_NAMES).get() as { j: string }).j) as string[]), null];
+const runtimeNames = runtimeNamesOf((db.prepare(RUNTIME_NAMES).get() as { j: string }).j);
 const dialect = (q: TaskQuery) => (q.sort?.field === 'runtime' ? { ...SQLITE, runtimeNames } : SQLITE);
 const pool = new StatementPool(db);
 const merge = async (m: Parameters<typeof mergeRuns>[0]) => mergeRuns(m, (sql, i) => pool.get(sql, i));

@@ -9,6 +9,7 @@ import { SQLITE } from '../../src/store/sqlite/dialect.js';
 import { scansTasks } from '../../src/store/sqlite/sort-walk.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import type { TaskQuery } from '../../src/store/types.js';
+import { allPages } from '../helpers/pages.js';
 
 /**
  * A runtime sort merges one range of tasks_name_runtime per task name (store/query/sql.ts
@@ -60,17 +61,7 @@ function expected(match: (t: T) => boolean, desc: boolean): string[] {
   return tasks.filter(match).sort((a, b) => s * (a.runtime - b.runtime) || s * (a.i - b.i)).map((t) => t.uuid);
 }
 
-async function all(q: Omit<TaskQuery, 'limit' | 'cursor'>, limit: number): Promise<string[]> {
-  const out: string[] = [];
-  let cursor: string | undefined;
-  for (let n = 0; n < 1000; n++) {
-    const p = await store.queryTasks({ ...q, limit, cursor });
-    out.push(...p.tasks.map((t) => t.uuid));
-    if (!p.nextCursor) return out;
-    cursor = p.nextCursor;
-  }
-  throw new Error('too many pages');
-}
+const all = (q: Omit<TaskQuery, 'limit' | 'cursor'>, limit: number) => allPages(store, q, limit);
 
 describe('runtime sort over many task names (SQLite, merged ranges of tasks_name_runtime)', () => {
   it("tells the usual query's plans apart: a state read through its index, a negation scanning the table", () => {

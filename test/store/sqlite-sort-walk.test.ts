@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSearch } from '../../src/store/query/search.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import type { TaskQuery } from '../../src/store/types.js';
+import { allPages } from '../helpers/pages.js';
 
 /**
  * A filter with a runtime / received sort (store/sqlite/sort-walk.ts walks the sort's index
@@ -77,17 +78,7 @@ function expected(match: (t: T) => boolean, field: Field, desc: boolean): string
   return [...withValue, ...nulls].map((t) => t.uuid);
 }
 
-async function all(q: Omit<TaskQuery, 'limit' | 'cursor'>, limit = 50): Promise<string[]> {
-  const out: string[] = [];
-  let cursor: string | undefined;
-  for (let n = 0; n < 1000; n++) {
-    const p = await store.queryTasks({ ...q, limit, cursor });
-    out.push(...p.tasks.map((t) => t.uuid));
-    if (!p.nextCursor) return out;
-    cursor = p.nextCursor;
-  }
-  throw new Error('too many pages');
-}
+const all = (q: Omit<TaskQuery, 'limit' | 'cursor'>, limit = 50) => allPages(store, q, limit);
 
 describe('filtered pages sorted by runtime or received (SQLite sort walk)', () => {
   it('a filter most tasks pass: the first pages, slowest and fastest first', async () => {

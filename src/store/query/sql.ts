@@ -248,6 +248,9 @@ const CLAUSE_COLUMN: Record<string, string> = {
   result: 'result', exception: 'exception', traceback: 'traceback', runtime: 'runtime', retries: 'retries',
 };
 
+/** The SQL of the search language's comparisons (`runtime:>5`). */
+const COMPARE_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
+
 function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect): string {
   let cond: string;
   if (c.op === 'in' && c.field === 'root') {
@@ -264,7 +267,7 @@ function searchCondition(c: SearchClause, p: (v: unknown) => string, d: Dialect)
       cond = `(${idPrefixCondition(v, d, p)} OR ${WORD_COLUMNS.map((col) => `${col} ${d.ilike} ${p(pat)} ESCAPE '\\'`).join(' OR ')})`;
     } else cond = `${CLAUSE_COLUMN[c.field]} ${d.ilike} ${p(`%${likeEscape(v)}%`)} ESCAPE '\\'`;
   } else {
-    const op = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' }[c.op];
+    const op = COMPARE_OPS[c.op as keyof typeof COMPARE_OPS];
     cond = `${CLAUSE_COLUMN[c.field]} ${op} ${p(Number(c.values[0]))}`;
   }
   // NULL never matches a condition, so a negated one must let NULLs through explicitly.
@@ -356,10 +359,9 @@ function runtimeBounds(q: TaskQuery, p: (v: unknown) => string): string[] {
   const out: string[] = [];
   if (q.runtime?.min !== undefined) out.push(`runtime >= ${p(q.runtime.min)}`);
   if (q.runtime?.max !== undefined) out.push(`runtime <= ${p(q.runtime.max)}`);
-  const ops = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
   for (const c of q.search ?? []) {
-    if (c.field !== 'runtime' || c.negate || !(c.op in ops)) continue;
-    out.push(`runtime ${ops[c.op as keyof typeof ops]} ${p(Number(c.values[0]))}`);
+    if (c.field !== 'runtime' || c.negate || !(c.op in COMPARE_OPS)) continue;
+    out.push(`runtime ${COMPARE_OPS[c.op as keyof typeof COMPARE_OPS]} ${p(Number(c.values[0]))}`);
   }
   return out;
 }

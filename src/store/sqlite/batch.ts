@@ -1,8 +1,7 @@
 import { decodePayload, type DecodeSink } from '../../ingest/decode.js';
 import { applyTaskEvent, emptyTask, isOriginalSend } from '../../state/merge.js';
 import type { CeleryEvent } from '../../state/types.js';
-import type { FoldedTask } from '../rows.js';
-import { eventClock } from '../rows.js';
+import { eventClock, type FoldedTask } from '../rows.js';
 import { eventKey, sameEvent, splitJsonArray } from './event-log.js';
 import type { TextRow } from './fts.js';
 
@@ -73,7 +72,7 @@ export function addEvent(t: BatchTask, ev: CeleryEvent, text: string, cut: (s: s
  * A task believed new turned out stored (another instance, or it came back after long): keeps
  * only its events not stored yet, folded again. Returns how many it dropped.
  */
-export function dropStored(t: BatchTask, stored: Set<string>, cut: (s: string) => string, maxBytes: number): number {
+export function dropStored(t: BatchTask, stored: Set<string>, cut: (s: string) => string, decoder: BatchDecoder): number {
   const ids = t.ids;
   const texts = t.texts;
   t.ids = [];
@@ -84,22 +83,9 @@ export function dropStored(t: BatchTask, stored: Set<string>, cut: (s: string) =
   let dropped = 0;
   for (let i = 0; i < ids.length; i++) {
     if (stored.has(eventKey(ids[i]!))) dropped++;
-    else addEvent(t, decodeOne(texts[i]!, maxBytes), texts[i]!, cut);
+    else addEvent(t, decoder.one(texts[i]!), texts[i]!, cut);
   }
   return dropped;
-}
-
-/** The event a stored text holds (the text of an event this writer decoded before). */
-function decodeOne(text: string, maxBytes: number): CeleryEvent {
-  let out: CeleryEvent | null = null;
-  decodePayload(text, maxBytes, {
-    event: (ev) => {
-      out = ev;
-    },
-    malformed: () => {},
-  });
-  if (out === null) throw new Error('an event text of this batch no longer decodes');
-  return out;
 }
 
 /**
@@ -188,6 +174,16 @@ export class BatchDecoder {
       for (let k = 0; k < n; k++) each(this.events[k]!, whole ? parts[this.positions[k]!]! : null);
     }
     this.events.length = 0;
+  }
+
+  /** The event a stored text of this batch holds (decoded by forEach before), decoded again. */
+  one(text: string): CeleryEvent {
+    let out: CeleryEvent | null = null;
+    this.forEach([text], (ev) => {
+      out = ev;
+    });
+    if (out === null) throw new Error('an event text of this batch no longer decodes');
+    return out;
   }
 }
 

@@ -35,7 +35,9 @@ export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => D
       if (l >= heap.length) return;
       const c = l + 1 < heap.length && before(heap[l + 1]!, heap[l]!) ? l + 1 : l;
       if (!before(heap[c]!, heap[i]!)) return;
-      [heap[c], heap[i]] = [heap[i]!, heap[c]!];
+      const r = heap[c]!;
+      heap[c] = heap[i]!;
+      heap[i] = r;
       i = c;
     }
   };
@@ -62,6 +64,18 @@ export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => D
     for (const it of its) it.return?.();
   }
   return out;
+}
+
+/** The names in tasks_name_runtime, one seek each (a skip-scan), as a JSON array in `j`. */
+export const RUNTIME_NAMES = `WITH RECURSIVE n(v) AS (
+  SELECT (SELECT name FROM tasks INDEXED BY tasks_name_runtime WHERE name IS NOT NULL AND runtime IS NOT NULL ORDER BY name LIMIT 1)
+  UNION ALL
+  SELECT (SELECT name FROM tasks INDEXED BY tasks_name_runtime WHERE name > n.v AND runtime IS NOT NULL ORDER BY name LIMIT 1) FROM n WHERE n.v IS NOT NULL
+) SELECT json_group_array(v) AS j FROM n WHERE v IS NOT NULL`;
+
+/** The runs of a runtime merge (sql.ts Dialect.runtimeNames): RUNTIME_NAMES' names, and null for tasks without one. */
+export function runtimeNamesOf(j: string | undefined): (string | null)[] {
+  return [...(JSON.parse(j ?? '[]') as string[]), null];
 }
 
 /**

@@ -11,7 +11,7 @@ import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
 import { newestFirstPage } from './newest-first.js';
-import { mergeRuns, StatementPool } from './merge-walk.js';
+import { mergeRuns, RUNTIME_NAMES, runtimeNamesOf, StatementPool } from './merge-walk.js';
 import { scansTasks, sortWalkPage } from './sort-walk.js';
 import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { idPrefixes } from '../query/search.js';
@@ -57,12 +57,6 @@ const LIST_WALK_MIN = 1000;
 /** A received/started/finished range with at least this many tasks is walked in seen_at order (planRanges). */
 const RANGE_WALK_MIN = 1000;
 const SAMPLE_COMMON = 1000;
-/** The names in tasks_name_runtime, one seek each (runtimeNames), as a JSON array. */
-export const RUNTIME_NAMES = `WITH RECURSIVE n(v) AS (
-  SELECT (SELECT name FROM tasks INDEXED BY tasks_name_runtime WHERE name IS NOT NULL AND runtime IS NOT NULL ORDER BY name LIMIT 1)
-  UNION ALL
-  SELECT (SELECT name FROM tasks INDEXED BY tasks_name_runtime WHERE name > n.v AND runtime IS NOT NULL ORDER BY name LIMIT 1) FROM n WHERE n.v IS NOT NULL
-) SELECT json_group_array(v) AS j FROM n WHERE v IS NOT NULL`;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -387,7 +381,7 @@ export class SqliteStore implements Store {
    */
   private async runtimeNames(): Promise<(string | null)[]> {
     const [row] = await this.read<{ j: string }>(RUNTIME_NAMES, []);
-    return [...(JSON.parse(row?.j ?? '[]') as string[]), null];
+    return runtimeNamesOf(row?.j);
   }
 
   private async topRowid(): Promise<number> {

@@ -156,7 +156,7 @@ export function openWriter(init: WriterInit): SqliteWriter {
           continue;
         }
         // Stored after all: keep only the events it does not have, then merge as below.
-        const dropped = dropStored(t, loadStored(t, selectTask.get(uuid) as unknown[]), cut, init.maxEventBytes);
+        const dropped = dropStored(t, loadStored(t, selectTask.get(uuid) as unknown[]), cut, decoded);
         duplicates += dropped;
         fresh -= dropped;
         if (t.folded === null) continue;
