@@ -41,6 +41,8 @@ export interface BenchConfig {
   queryRepeats: number;
   liveClients: number;
   liveRate: number;
+  /** Every n-th live client times its messages (1: all; the others only receive). */
+  liveTimedEvery: number;
   cpus: number;
 }
 
@@ -78,6 +80,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     queryRepeats: Number(vals.query_repeats ?? (quick ? 10 : 30)),
     liveClients: Number(vals.live_clients ?? 50),
     liveRate: Number(vals.live_rate ?? 5000),
+    liveTimedEvery: Math.max(1, Number(vals.live_timed_every ?? 1)),
     cpus: cpus().length,
   };
 }

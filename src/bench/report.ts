@@ -43,7 +43,7 @@ export function renderTable(r: BenchResults): string {
     L.push('');
   }
   if (r.live && !r.live.skipped) {
-    L.push(`Live: ${r.live.clients} WebSocket clients at ${r.live.rate} events/s: p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, max ${r.live.maxMs} ms (${r.live.samples} updates)`);
+    L.push(`Live: ${r.live.clients} WebSocket clients at ${r.live.rate} events/s: p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, max ${r.live.maxMs} ms (${r.live.samples} updates${r.live.timedClients && r.live.timedClients < r.live.clients ? ` at the ${r.live.timedClients} clients timing them` : ''})`);
     L.push('');
   }
   for (const [k, v] of Object.entries(r.skipped)) L.push(`skipped ${k}: ${v}`);

@@ -9,9 +9,13 @@ class Sink implements LiveSink {
   messages: any[] = [];
   raw: string[] = [];
   bufferedAmount = 0;
-  send(data: string) {
-    this.raw.push(data);
-    this.messages.push(JSON.parse(data));
+  sent: Buffer[] = [];
+  send(data: Buffer, options: { binary: boolean }) {
+    expect(options.binary).toBe(false);
+    this.sent.push(data);
+    const text = data.toString('utf8');
+    this.raw.push(text);
+    this.messages.push(JSON.parse(text));
   }
 }
 
@@ -70,6 +74,53 @@ describe('LiveHub', () => {
     expect(calls).toBe(6);
     const first = sinks[0]!.raw[0]!;
     for (const s of sinks) expect(s.raw[0]).toBe(first);
+    hub.stop();
+  });
+
+  it('builds one message per distinct view and sends that same buffer to every socket with it', () => {
+    const state = new LiveState({ finishedCacheSize: 100 });
+    const hub = new LiveHub(state, { intervalMs: 60_000 });
+    hub.start();
+    const same = Array.from({ length: 4 }, () => new Sink());
+    for (const s of same) hub.addClient(s).subscribe('t', filter({}), false, 'all');
+    const failedOnly = new Sink();
+    hub.addClient(failedOnly).subscribe('t', filter({ state: 'FAILURE' }), false, 'failed');
+    // same filter text, another subscription id: its own message
+    const otherId = new Sink();
+    hub.addClient(otherId).subscribe('u', filter({}), false, 'all');
+    // same id and filter, but full views: its own message
+    const full = new Sink();
+    hub.addClient(full).subscribe('t', filter({}), true, 'all');
+    // same view but workers off: its own message
+    const noWorkers = new Sink();
+    const nw = hub.addClient(noWorkers);
+    nw.subscribe('t', filter({}), false, 'all');
+    nw.workers = false;
+    state.apply(ev('task-received', 'a', { name: 'n' }));
+    state.apply(ev('task-failed', 'b', { name: 'n', exception: 'E()' }));
+    state.apply({ type: 'worker-online', hostname: 'w1@h', timestamp: 100, clock: 2, freq: 2 } as CeleryEvent);
+    hub.tick();
+    const buf = same[0]!.sent[0]!;
+    for (const s of same) expect(s.sent[0]).toBe(buf);
+    expect(same[0]!.messages[0].subs.t.map((t: any) => t.uuid)).toEqual(['a', 'b']);
+    expect(same[0]!.messages[0].workers).toHaveLength(1);
+    expect(failedOnly.messages[0].subs.t.map((t: any) => t.uuid)).toEqual(['b']);
+    expect(otherId.messages[0].subs.u.map((t: any) => t.uuid)).toEqual(['a', 'b']);
+    expect(full.messages[0].subs.t[0].uuid).toBe('a');
+    expect(full.sent[0]).not.toBe(buf);
+    expect(full.raw[0]).not.toBe(same[0]!.raw[0]);
+    expect(noWorkers.messages[0].workers).toBeUndefined();
+    expect(noWorkers.sent[0]).not.toBe(buf);
+    // a client that missed an update gets `resync` and so its own message; the others do not
+    same[1]!.sent.length = 0;
+    const missed = [...(hub as unknown as { clients: Set<{ sink: Sink; missed: boolean }> }).clients].find((c) => c.sink === same[1])!;
+    missed.missed = true;
+    state.apply(ev('task-started', 'a', { timestamp: 101 }));
+    hub.tick();
+    expect(same[1]!.messages[1].resync).toBe(true);
+    expect(same[0]!.messages[1].resync).toBeUndefined();
+    expect(same[0]!.sent[1]).toBe(same[2]!.sent[1]);
+    expect(same[1]!.sent[0]).not.toBe(same[0]!.sent[1]);
     hub.stop();
   });
 

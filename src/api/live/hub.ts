@@ -23,9 +23,13 @@ export interface LiveHubOptions {
   viewWorker?: (w: Worker, now: number) => unknown;
 }
 
-/** The socket side of one client, as the hub needs it (a `ws` WebSocket fits). */
+/**
+ * The socket side of one client, as the hub needs it (a `ws` WebSocket fits). An update is
+ * UTF-8 JSON in a Buffer, sent as a text frame (`binary: false`); the same Buffer may go to
+ * many sockets.
+ */
 export interface LiveSink {
-  send(data: string): void;
+  send(data: Buffer, options: { binary: boolean }): void;
   readonly bufferedAmount: number;
 }
 
@@ -33,7 +37,11 @@ interface Subscription {
   match: TaskMatcher;
   /** Full task views (detail page) instead of list rows. */
   full: boolean;
+  /** What it matches, as text: subscriptions with the same key see the same tasks. */
+  key: string;
 }
+
+let uniqueKeys = 0;
 
 /** One connected dashboard: its subscriptions and whether it missed a message. */
 export class LiveClient {
@@ -42,8 +50,13 @@ export class LiveClient {
   missed = false;
   constructor(readonly sink: LiveSink) {}
 
-  subscribe(id: string, match: TaskMatcher, full = false): void {
-    this.subs.set(id, { match, full });
+  /**
+   * `key` describes the filter (e.g. its parameters, canonically ordered): clients whose
+   * subscriptions all have the same ids and keys get one message built once per tick. Without
+   * it the subscription is taken as unlike any other.
+   */
+  subscribe(id: string, match: TaskMatcher, full = false, key = `#${++uniqueKeys}`): void {
+    this.subs.set(id, { match, full, key: full ? `${key}|full` : key });
   }
 
   unsubscribe(id: string): void {
@@ -157,7 +170,8 @@ export class LiveHub {
     const sent = matched.length > this.maxTasks ? matched.slice(matched.length - this.maxTasks) : matched;
     const view = sub.full ? taskView : liveTaskRow;
     try {
-      c.sink.send(`{"type":"update","seq":${this.seq},"subs":{${JSON.stringify(id)}:[${sent.map((t) => JSON.stringify(view(t))).join(',')}]}}`);
+      const msg = `{"type":"update","seq":${this.seq},"subs":{${JSON.stringify(id)}:[${sent.map((t) => JSON.stringify(view(t))).join(',')}]}}`;
+      c.sink.send(Buffer.from(msg), { binary: false });
       this.counters.messages++;
     } catch {
       c.missed = true;
@@ -188,40 +202,60 @@ export class LiveHub {
     const fullJson = (t: Task) => cached(fulls, t, () => JSON.stringify(taskView(t)));
     const workersJson = workers.length ? `[${workers.map((w) => JSON.stringify(this.viewWorker(w, now))).join(',')}]` : '';
 
+    // Clients that see the same thing (same subscription ids and filters, same worker and
+    // resync flags: a dashboard's default view opened many times) share one message, built and
+    // encoded once, so a tick costs per distinct view, not per socket.
+    const built = new Map<string, Buffer | null>();
     for (const c of this.clients) {
       if (c.sink.bufferedAmount > this.maxBuffered) {
         c.missed = true;
         this.counters.skipped++;
         continue;
       }
-      const parts: string[] = [];
-      const truncated: string[] = [];
-      for (const [id, sub] of c.subs) {
-        const matched: Task[] = [];
-        for (const t of tasks) if (sub.match(t)) matched.push(t);
-        if (matched.length === 0) continue;
-        const cut = matched.length > this.maxTasks;
-        const sent = cut ? matched.slice(matched.length - this.maxTasks) : matched;
-        const ser = sub.full ? fullJson : rowJson;
-        parts.push(`${JSON.stringify(id)}:[${sent.map(ser).join(',')}]`);
-        if (cut) truncated.push(`${JSON.stringify(id)}:${matched.length - sent.length}`);
-      }
       const resync = c.missed || overflow;
       const withWorkers = c.workers && workersJson !== '';
-      if (parts.length === 0 && !withWorkers && !resync) continue;
-      let msg = `{"type":"update","seq":${seq},"subs":{${parts.join(',')}}`;
-      if (truncated.length) msg += `,"truncated":{${truncated.join(',')}}`;
-      if (withWorkers) msg += `,"workers":${workersJson}`;
-      if (resync) msg += ',"resync":true';
-      msg += '}';
+      let view = `${withWorkers ? 'w' : '-'}${resync ? 'r' : '-'}`;
+      for (const [id, sub] of c.subs) view += `\u0000${id}\u0000${sub.key}`;
+      let msg = built.get(view);
+      if (msg === undefined) {
+        msg = this.message(c, tasks, seq, resync, withWorkers ? workersJson : '', rowJson, fullJson);
+        built.set(view, msg);
+      }
+      if (msg === null) continue;
       c.missed = false;
       try {
-        c.sink.send(msg);
+        c.sink.send(msg, { binary: false });
         this.counters.messages++;
       } catch {
         c.missed = true;
       }
     }
+  }
+
+  /** One client's update (null: nothing to send), as UTF-8 JSON. */
+  private message(
+    c: LiveClient, tasks: Task[], seq: number, resync: boolean, workersJson: string,
+    rowJson: (t: Task) => string, fullJson: (t: Task) => string,
+  ): Buffer | null {
+    const parts: string[] = [];
+    const truncated: string[] = [];
+    for (const [id, sub] of c.subs) {
+      const matched: Task[] = [];
+      for (const t of tasks) if (sub.match(t)) matched.push(t);
+      if (matched.length === 0) continue;
+      const cut = matched.length > this.maxTasks;
+      const sent = cut ? matched.slice(matched.length - this.maxTasks) : matched;
+      const ser = sub.full ? fullJson : rowJson;
+      parts.push(`${JSON.stringify(id)}:[${sent.map(ser).join(',')}]`);
+      if (cut) truncated.push(`${JSON.stringify(id)}:${matched.length - sent.length}`);
+    }
+    if (parts.length === 0 && workersJson === '' && !resync) return null;
+    let msg = `{"type":"update","seq":${seq},"subs":{${parts.join(',')}}`;
+    if (truncated.length) msg += `,"truncated":{${truncated.join(',')}}`;
+    if (workersJson !== '') msg += `,"workers":${workersJson}`;
+    if (resync) msg += ',"resync":true';
+    msg += '}';
+    return Buffer.from(msg);
   }
 }
 

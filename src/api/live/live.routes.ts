@@ -89,7 +89,9 @@ function handle(client: LiveClient, m: ClientMessage, hub: LiveHub, reply: (m: u
       const params = Object.fromEntries(
         Object.entries(m.params ?? {}).filter(([k, v]) => v !== undefined && v !== null && !['sort', 'limit', 'cursor'].includes(k)).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
       );
-      client.subscribe(m.id, compileTaskFilter(taskQueryFromParams(params)), m.full === true);
+      // the filter as text, keys in order: sockets with the same view share each update (hub.ts)
+      const key = JSON.stringify(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      client.subscribe(m.id, compileTaskFilter(taskQueryFromParams(params)), m.full === true, key);
     } catch (err) {
       const e = isAppError(err) ? { code: err.code, message: err.message } : { code: 'BAD_REQUEST', message: String(err) };
       reply({ type: 'error', id: m.id, error: e });
