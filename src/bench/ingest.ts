@@ -92,7 +92,9 @@ export async function ingestStep(
   mkdirSync(dir, { recursive: true });
   await tg.reset?.();
   const db = tg.db ?? join(dir, 'celeriac.db');
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  // BENCH_NODE_ARGS: extra Node/V8 flags for Celeriac in the ingest steps (experiments), after the launcher's
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...extra, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
   const cel = await startCeleriac(['--broker', tg.brokerUrl, '--db', db, ...cfg.celeriacArgs], { nodeArgs });
   try {
     return await measureStep(cfg, mode, rate, tg, cel, seconds);
