@@ -7,9 +7,9 @@
  * Names and workers are those fillHistory writes.
  */
 import Database from 'better-sqlite3';
-import { buildSortWalk, buildTaskQuery } from '../store/query/sql.js';
+import { buildSortWalk, buildTaskQuery, type MergeWalk } from '../store/query/sql.js';
 import { SQLITE } from '../store/sqlite/dialect.js';
-import { mergeRuns, RUNTIME_NAMES, runtimeNamesOf, StatementPool } from '../store/sqlite/merge-walk.js';
+import { mergedPage, RUNTIME_NAMES, runtimeNamesOf, StatementPool } from '../store/sqlite/merge-walk.js';
 import { sortWalkPage } from '../store/sqlite/sort-walk.js';
 import type { TaskQuery } from '../store/types.js';
 import { NAMES, WORKERS } from './fill.js';
@@ -36,7 +36,7 @@ const want = 51;
 const runtimeNames = runtimeNamesOf((db.prepare(RUNTIME_NAMES).get() as { j: string }).j);
 const dialect = (q: TaskQuery) => (q.sort?.field === 'runtime' ? { ...SQLITE, runtimeNames } : SQLITE);
 const pool = new StatementPool(db);
-const merge = async (m: Parameters<typeof mergeRuns>[0]) => mergeRuns(m, (sql, i) => pool.get(sql, i));
+const merge = async (m: MergeWalk, sql: string, params: unknown[]) => mergedPage(m, sql, params, (s, i) => pool.get(s, i), (s) => db.prepare(s));
 const read = async (sql: string, params: unknown[]): Promise<Rows> => db.prepare(sql).all(...params) as Rows;
 const usual = (q: TaskQuery): Rows => {
   const rows: Rows = [];
@@ -55,7 +55,7 @@ for (const [label, query] of cases) {
   for (let i = 0; i < 2; i++) {
     walks.length = 0;
     const t = performance.now();
-    const page = await sortWalkPage(want, (n) => (walks.push(n), buildSortWalk(q, dialect(q), n)), read, { merge });
+    const page = await sortWalkPage(want, (n, after) => (walks.push(n), buildSortWalk(q, dialect(q), n, after)), read, { merge });
     walked = page && page.rows.length >= want ? page.rows.slice(0, want) : null;
     timesWalk.push(ms(t));
   }

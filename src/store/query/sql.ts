@@ -291,9 +291,11 @@ const WALKABLE_SORTS = new Set(['runtime', 'received', 'started', 'finished']);
  * itself; a runtime sort with `runtimeNames` has no such index and always walks, merging the
  * names' ranges: mergedRuntimeWalk), or a condition that already narrows the rows to read — a
  * root, parent or task id, a search read first as a list of rowids (`lateRows`), or one task
- * name with a runtime sort (an index of its own serves that).
+ * name with a runtime sort (an index of its own serves that). `after` (a merged walk's last
+ * entry: runtime, key) starts the walk after it instead of at the cursor (sort-walk.ts goes on
+ * from one round to the next).
  */
-export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortWalk | null {
+export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number, after?: [number, number] | null): SortWalk | null {
   const sort = q.sort ?? { field: 'seen_at', desc: true };
   const col = SORT_COLUMNS[sort.field];
   const key = d.rowKey;
@@ -320,7 +322,7 @@ export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number): SortW
   if (names) {
     // the keys, merged on the reader thread, come as the first parameter (a JSON array)
     const sql = page('(SELECT value AS walk_key FROM json_each(?)) AS walk');
-    return { sql, params, merge: mergedRuntimeWalk(q, names, sort.desc, key, cursor, walkRows), pageOnly: !filtered };
+    return { sql, params, merge: mergedRuntimeWalk(q, names, sort.desc, key, after ?? cursor, walkRows), pageOnly: !filtered };
   }
   const inner = [`${col} IS NOT NULL`];
   if (cursor) inner.push(rowAfter(sortKey, cursor, sort.desc ? '<' : '>', p));

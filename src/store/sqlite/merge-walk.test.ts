@@ -24,16 +24,19 @@ describe('mergeRuns', () => {
 
   it('gives the first keys of one sort, both directions, ties by key', () => {
     for (const desc of [true, false]) {
-      expect(mergeRuns({ runs: runs(desc), limit: 120, desc }, (sql, i) => pool.get(sql, i))).toEqual(sorted(desc).slice(0, 120));
-      expect(mergeRuns({ runs: runs(desc), limit: 10_000, desc }, (sql, i) => pool.get(sql, i))).toEqual(sorted(desc));
+      expect(mergeRuns({ runs: runs(desc), limit: 120, desc }, (sql, i) => pool.get(sql, i)).keys).toEqual(sorted(desc).slice(0, 120));
+      expect(mergeRuns({ runs: runs(desc), limit: 10_000, desc }, (sql, i) => pool.get(sql, i)).keys).toEqual(sorted(desc));
+      // the last key's sort value: where a next round goes on
+      const first = mergeRuns({ runs: runs(desc), limit: 120, desc }, (sql, i) => pool.get(sql, i));
+      expect(first.lastSort).toBe(rows.find((r) => r.id === first.keys[119])!.v);
     }
   });
 
   it('leaves every statement free afterwards, also with no runs or a limit of 0', () => {
-    expect(mergeRuns({ runs: runs(true), limit: 3, desc: true }, (sql, i) => pool.get(sql, i))).toEqual(sorted(true).slice(0, 3));
+    expect(mergeRuns({ runs: runs(true), limit: 3, desc: true }, (sql, i) => pool.get(sql, i)).keys).toEqual(sorted(true).slice(0, 3));
     // the same statements again: a statement still iterating would throw "busy"
-    expect(mergeRuns({ runs: runs(true), limit: 0, desc: true }, (sql, i) => pool.get(sql, i))).toEqual([]);
-    expect(mergeRuns({ runs: [], limit: 5, desc: false }, (sql, i) => pool.get(sql, i))).toEqual([]);
+    expect(mergeRuns({ runs: runs(true), limit: 0, desc: true }, (sql, i) => pool.get(sql, i)).keys).toEqual([]);
+    expect(mergeRuns({ runs: [], limit: 5, desc: false }, (sql, i) => pool.get(sql, i)).keys).toEqual([]);
     expect(pool.get(runs(true)[0]!.sql, 0).all(0)).toHaveLength(rows.filter((r) => r.g === 0).length);
   });
 });

@@ -10,7 +10,7 @@ import type { MergeWalk } from '../query/sql.js';
  * one index), hence this. A statement can be iterated only once at a time: `statement(sql, i)`
  * gives the i-th statement of a text.
  */
-export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => Database.Statement): number[] {
+export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => Database.Statement): { keys: number[]; lastSort: number | null } {
   const seen = new Map<string, number>();
   const its: IterableIterator<unknown[]>[] = [];
   // heap of run indexes, ordered by each run's current row
@@ -42,6 +42,7 @@ export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => D
     }
   };
   const out: number[] = [];
+  let lastSort: number | null = null;
   try {
     for (const run of m.runs) {
       const n = seen.get(run.sql) ?? 0;
@@ -54,6 +55,7 @@ export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => D
     while (out.length < m.limit && heap.length > 0) {
       const r = heap[0]!;
       out.push(keys[r]!);
+      lastSort = sorts[r]!;
       if (!advance(r)) {
         heap[0] = heap[heap.length - 1]!;
         heap.pop();
@@ -63,7 +65,28 @@ export function mergeRuns(m: MergeWalk, statement: (sql: string, i: number) => D
   } finally {
     for (const it of its) it.return?.();
   }
-  return out;
+  return { keys: out, lastSort };
+}
+
+/** A merged walk's round (sort-walk.ts): the page's rows among its keys, how many keys it had, and the last one. */
+export interface MergedPage {
+  rows: Record<string, unknown>[];
+  reach: number;
+  /** The last key walked and its sort value (where the next round goes on), null if none. */
+  last: [number, number] | null;
+}
+
+/**
+ * Merges `m` (mergeRuns), then reads the page statement over its keys (bound first, as a JSON
+ * array): one request to the reader thread per round instead of two.
+ */
+export function mergedPage(
+  m: MergeWalk, sql: string, params: unknown[],
+  statement: (sql: string, i: number) => Database.Statement, page: (sql: string) => Database.Statement,
+): MergedPage {
+  const { keys, lastSort } = mergeRuns(m, statement);
+  const rows = page(sql).all(JSON.stringify(keys), ...params) as Record<string, unknown>[];
+  return { rows, reach: keys.length, last: keys.length > 0 ? [lastSort!, keys[keys.length - 1]!] : null };
 }
 
 /** The names in tasks_name_runtime, one seek each (a skip-scan), as a JSON array in `j`. */

@@ -2,6 +2,7 @@ import type { Worker as Thread } from 'node:worker_threads';
 import { AppError } from '../../shared/errors.js';
 import type { MergeWalk } from '../query/sql.js';
 import type { ReaderReply, ReaderRequest } from './reader-thread.js';
+import type { MergedPage } from './merge-walk.js';
 import { spawnThread } from './thread.js';
 
 /** A query that runs longer than this is answered with TIMEOUT (504) and its thread replaced. */
@@ -71,12 +72,12 @@ export class SqliteReader {
     return this.request<T>({ sql, params });
   }
 
-  /** The first keys of sorted runs merged (merge-walk.ts), on the reader thread. */
-  merge(walk: MergeWalk): Promise<number[]> {
-    return this.request<number>({ merge: walk });
+  /** A merged walk's round (merge-walk.ts mergedPage), on the reader thread. */
+  async mergedPage(walk: MergeWalk, sql: string, params: unknown[]): Promise<MergedPage> {
+    return (await this.request<MergedPage>({ merge: walk, sql, params }))[0]!;
   }
 
-  private async request<T>(req: { sql: string; params: unknown[] } | { merge: MergeWalk }): Promise<T[]> {
+  private async request<T>(req: { sql: string; params: unknown[] } | { merge: MergeWalk; sql: string; params: unknown[] }): Promise<T[]> {
     if (this.closed) throw new AppError('STORE_UNAVAILABLE', 'store is closed');
     if (!this.thread) await this.start();
     else await this.ready;

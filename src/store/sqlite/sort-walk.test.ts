@@ -20,19 +20,28 @@ function walkOver(total: number, matches: (i: number) => boolean) {
 }
 
 /**
- * The same over a merged walk (SQLite's runtime sort): `merge` gives the first `limit` keys,
- * the page statement gets them as its first parameter; `pageOnly`: a walk without a filter.
+ * The same over a merged walk (SQLite's runtime sort): `merge` reads a round — the next `limit`
+ * keys after the last one walked (`after`, from the round before) and the page's rows among
+ * them; `pageOnly`: a walk without a filter.
  */
 function mergeOver(total: number, matches: (i: number) => boolean, pageOnly = false) {
   const walks: number[] = [];
-  const merge = async (m: MergeWalk) => Array.from({ length: Math.min(m.limit, total) }, (_, i) => i);
-  const read = async (_sql: string, params: unknown[]) => {
-    const keys = JSON.parse(params[0] as string) as number[];
+  const starts: number[] = [];
+  const build = (n: number, after?: [number, number] | null): SortWalk => ({
+    sql: 'page', params: [after ? after[1] + 1 : 0], merge: { runs: [], limit: n, desc: true }, pageOnly,
+  });
+  const merge = async (m: MergeWalk, _sql: string, params: unknown[]) => {
+    const from = params[0] as number;
+    const keys = Array.from({ length: Math.max(0, Math.min(m.limit, total - from)) }, (_, i) => from + i);
     walks.push(keys.length);
-    return keys.filter(matches).map((i) => ({ i }));
+    starts.push(from);
+    const last = keys.length ? keys[keys.length - 1]! : null;
+    return { rows: keys.filter(matches).map((i) => ({ i })), reach: keys.length, last: last === null ? null : ([last, last] as [number, number]) };
   };
-  const build = (n: number): SortWalk => ({ sql: 'page', params: [], merge: { runs: [], limit: n, desc: true }, pageOnly });
-  return { walks, read, merge, build };
+  const read = async (): Promise<Record<string, unknown>[]> => {
+    throw new Error('a merged walk reads through merge only');
+  };
+  return { walks, starts, read, merge, build };
 }
 
 describe('sortWalkPage', () => {
@@ -82,11 +91,27 @@ describe('sortWalkPage', () => {
     // without a filter the first walk is the page; a row that went away between the keys and
     // the page (retention) does not end the listing: the next walk is longer
     const cut = mergeOver(1e6, (i) => i !== 7, true);
-    expect(await sortWalkPage(51, cut.build, cut.read, { merge: cut.merge })).toMatchObject({ complete: false, rows: { length: 104 } });
-    expect(cut.walks).toEqual([51, 105]);
+    expect(await sortWalkPage(51, cut.build, cut.read, { merge: cut.merge })).toMatchObject({ complete: false, rows: { length: 101 } });
+    expect(cut.walks).toEqual([51, 51]);
+    expect(cut.starts).toEqual([0, 51]);
     const end = mergeOver(30, () => true, true);
     expect(await sortWalkPage(51, end.build, end.read, { merge: end.merge })).toMatchObject({ complete: true, rows: { length: 30 } });
     expect(end.walks).toEqual([30]); // keys read: one walk of the page
+  });
+
+  it('a merged walk goes on after its last key: each entry read once, the rows in order', async () => {
+    const w = mergeOver(1e6, (i) => i % 10 === 0);
+    const page = await sortWalkPage(51, w.build, w.read, { merge: w.merge });
+    expect(w.walks).toEqual([408, 408]);
+    expect(w.starts).toEqual([0, 408]);
+    const got = page!.rows.map((r) => r.i as number);
+    expect(got.slice(0, 51)).toEqual(Array.from({ length: 51 }, (_, k) => 10 * k));
+    expect(new Set(got).size).toBe(got.length);
+    // none in the first round: the next reads seven times as many, then the estimate
+    const late = mergeOver(1e6, (i) => i >= 1000 && i % 2 === 0);
+    const p2 = await sortWalkPage(51, late.build, late.read, { merge: late.merge });
+    expect(late.walks[1]).toBe(7 * 408);
+    expect(p2!.rows.slice(0, 51).map((r) => r.i)).toEqual(Array.from({ length: 51 }, (_, k) => 1000 + 2 * k));
   });
 
   it('a merged walk too sparse for the longest walk: the usual query if it reads an index, else the walk goes on', async () => {

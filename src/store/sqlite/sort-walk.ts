@@ -13,8 +13,11 @@ export const SORT_WALK_MAX = 32_768;
 export interface WalkOptions {
   /** The longest walk before the usual query (default SORT_WALK_MAX). */
   max?: number;
-  /** Reads a merged walk's keys (SQLite's runtime sort, merge-walk.ts). */
-  merge?: (m: MergeWalk) => Promise<number[]>;
+  /**
+   * Reads a merged walk's round (SQLite's runtime sort, merge-walk.ts mergedPage): its keys,
+   * then the page statement (`sql`, `params`) over them.
+   */
+  merge?: (m: MergeWalk, sql: string, params: unknown[]) => Promise<{ rows: PageRows; reach: number; last: [number, number] | null }>;
   /**
    * Whether the usual query reads the filter's matches through an index. When it would scan
    * the whole table instead (a filter no index serves: a glob, a LIKE walk, a negation) and no
@@ -37,11 +40,11 @@ export interface WalkOptions {
  */
 export async function sortWalkPage(
   want: number,
-  build: (walkRows: number) => SortWalk | null,
+  build: (walkRows: number, after?: [number, number] | null) => SortWalk | null,
   read: (sql: string, params: unknown[]) => Promise<PageRows>,
   opts: WalkOptions = {},
 ): Promise<{ rows: PageRows; complete: boolean } | null> {
-  let max = opts.max ?? SORT_WALK_MAX;
+  const max = opts.max ?? SORT_WALK_MAX;
   let walkRows = Math.min(max, FIRST_FACTOR * want);
   for (let round = 0; ; round++) {
     let stmt = build(walkRows);
@@ -51,21 +54,54 @@ export async function sortWalkPage(
       walkRows = want;
       stmt = build(walkRows)!;
     }
-    // a merged walk (SQLite's runtime sort): its keys first, then the page of them
-    const keys = stmt.merge ? await opts.merge!(stmt.merge) : null;
-    const rows = await read(stmt.sql, keys ? [JSON.stringify(keys), ...stmt.params] : stmt.params);
+    if (stmt.merge) return mergedWalkPage(want, build, opts, stmt, walkRows);
+    const rows = await read(stmt.sql, stmt.params);
     if (rows.length >= want) return { rows, complete: false };
     // the end of the listing: fewer entries than the walk asked for
-    const reach = keys ? keys.length : Number((await read(stmt.reach!.sql, stmt.reach!.params))[0]?.n);
+    const reach = Number((await read(stmt.reach!.sql, stmt.reach!.params))[0]?.n);
     if (reach < walkRows) return { rows, complete: true };
-    if (walkRows >= max) {
-      if (!stmt.merge || !opts.usualIsIndexed || (await opts.usualIsIndexed())) return null;
-      max = Number.MAX_SAFE_INTEGER;
-    }
+    if (walkRows >= max) return null;
     // twice what the share of matches so far needs for the page (each entry walked is a row
     // read); none yet says little (the newest end of received/started holds unfinished tasks
     // that a state filter skips): eight times as many
     walkRows = Math.min(max, rows.length === 0 ? FIRST_FACTOR * walkRows : Math.max(2 * walkRows, Math.ceil((2 * want * walkRows) / rows.length)));
+  }
+}
+
+/**
+ * A merged walk (sortWalkPage's, `first` its first round): each round is one request (the
+ * keys, then the page over them) and goes on after the last key of the one before, keeping its
+ * rows, instead of walking again from the start: it reads twice as many entries as the share of
+ * matches so far says the rest of the page needs (eight times as many as walked after rounds
+ * without any). Past `max` entries in all it stops for the usual query, unless that would scan
+ * the whole table (WalkOptions.usualIsIndexed).
+ */
+async function mergedWalkPage(
+  want: number,
+  build: (walkRows: number, after?: [number, number] | null) => SortWalk | null,
+  opts: WalkOptions,
+  first: SortWalk,
+  firstRows: number,
+): Promise<{ rows: PageRows; complete: boolean } | null> {
+  let max = opts.max ?? SORT_WALK_MAX;
+  const rows: PageRows = [];
+  let walked = 0;
+  let stmt = first;
+  let walkRows = firstRows;
+  for (;;) {
+    const round = await opts.merge!(stmt.merge!, stmt.sql, stmt.params);
+    walked += round.reach;
+    for (const r of round.rows) rows.push(r);
+    if (rows.length >= want) return { rows, complete: false };
+    // the end of the listing: fewer entries than the round asked for
+    if (round.reach < walkRows || round.last === null) return { rows, complete: true };
+    if (walked >= max) {
+      if (!opts.usualIsIndexed || (await opts.usualIsIndexed())) return null;
+      max = Number.MAX_SAFE_INTEGER;
+    }
+    const need = rows.length === 0 ? (FIRST_FACTOR - 1) * walked : Math.ceil((2 * (want - rows.length) * walked) / rows.length);
+    walkRows = Math.min(max - walked, Math.max(walkRows, need));
+    stmt = build(walkRows, round.last)!;
   }
 }
 

@@ -11,7 +11,7 @@ import { auditRow } from '../rows-audit.js';
 import type { AuditEntry, AuditQuery, Store, StoreCounts, TaskLinks, StoredEvent, TaskPage, TaskQuery, WriteBatch, WriteResult } from '../types.js';
 import { migrateSqlite } from './migrate.js';
 import { newestFirstPage } from './newest-first.js';
-import { mergeRuns, RUNTIME_NAMES, runtimeNamesOf, StatementPool } from './merge-walk.js';
+import { mergedPage, RUNTIME_NAMES, runtimeNamesOf, StatementPool, type MergedPage } from './merge-walk.js';
 import { scansTasks, sortWalkPage } from './sort-walk.js';
 import { ftsClauses, ftsMatches, hintKey, idPrefixRanges, pickSubstring, SQLITE, sqliteDialect, trigrams, type MatchHint } from './dialect.js';
 import { idPrefixes } from '../query/search.js';
@@ -117,11 +117,11 @@ export class SqliteStore implements Store {
     return !scansTasks(plan.map((r) => r.detail));
   }
 
-  /** The first keys of sorted runs (merge-walk.ts), on the reader thread (or here, in memory). */
-  private mergeRuns(m: MergeWalk): Promise<number[]> {
-    if (this.reader) return this.reader.merge(m);
+  /** A merged walk's round (merge-walk.ts mergedPage), on the reader thread (or here, in memory). */
+  private mergedPage(m: MergeWalk, sql: string, params: unknown[]): Promise<MergedPage> {
+    if (this.reader) return this.reader.mergedPage(m, sql, params);
     this.runs ??= new StatementPool(this.db);
-    return Promise.resolve(mergeRuns(m, (sql, i) => this.runs!.get(sql, i)));
+    return Promise.resolve(mergedPage(m, sql, params, (s, i) => this.runs!.get(s, i), (s) => this.db.prepare(s)));
   }
 
   private startThread(): Promise<void> {
@@ -211,9 +211,9 @@ export class SqliteStore implements Store {
       return rows;
     };
     // A filter with a runtime/received/started/finished sort: walk that sort's index (sort-walk.ts).
-    const walked = await sortWalkPage(q.limit + 1, (n) => buildSortWalk(paged, dialect, n), (sql, params) => this.read(sql, params), {
+    const walked = await sortWalkPage(q.limit + 1, (n, after) => buildSortWalk(paged, dialect, n, after), (sql, params) => this.read(sql, params), {
       max: this.opts.sortWalkMax,
-      merge: (m) => this.mergeRuns(m),
+      merge: (m, sql, params) => this.mergedPage(m, sql, params),
       usualIsIndexed: () => this.readsByIndex(built.parts[0]!),
     });
     if (walked?.complete && built.parts.length > 1) {
