@@ -1,6 +1,6 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { fullGc, shouldCollect, startHeapTrimmer } from './heap-trim.js';
+import { fullGc, QUIET_LOOKS, shouldCollect, startHeapTrimmer } from './heap-trim.js';
 
 const oldMb = () => getHeapSpaceStatistics().filter((s) => s.space_name === 'old_space').reduce((a, s) => a + s.space_used_size, 0) / 2 ** 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,6 +32,25 @@ describe('heap trimmer', () => {
     }
   });
 
+  it('collects a burst well under the slack once the heap has been quiet for a few looks', async () => {
+    const gc = fullGc()!;
+    gc();
+    const t = startHeapTrimmer({ intervalMs: 50, slackMb: 256 });
+    try {
+      let keep: string[][] | null = [];
+      for (let i = 0; i < 25; i++) keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
+      const before = oldMb();
+      keep = null;
+      expect(before).toBeGreaterThan(30);
+      // ~90 MB of garbage: under the 256 MB slack, over an eighth of it
+      await sleep(50 * (QUIET_LOOKS + 6));
+      expect(t.runs).toBeGreaterThanOrEqual(1);
+      expect(oldMb()).toBeLessThan(before - 20);
+    } finally {
+      t.stop();
+    }
+  });
+
   it('collects once growth slows, or at once past three times the slack', () => {
     const mb = 2 ** 20;
     expect(shouldCollect(10 * mb, 0, 16 * mb)).toBe(false); // little above the last level
@@ -39,5 +58,13 @@ describe('heap trimmer', () => {
     expect(shouldCollect(20 * mb, 8 * mb, 16 * mb)).toBe(false); // still growing fast
     expect(shouldCollect(47 * mb, 8 * mb, 16 * mb)).toBe(false);
     expect(shouldCollect(48 * mb, 8 * mb, 16 * mb)).toBe(true); // a long burst
+  });
+
+  it('once quiet for QUIET_LOOKS looks, collects an eighth of the slack too, not less', () => {
+    const mb = 2 ** 20;
+    expect(shouldCollect(10 * mb, 0, 16 * mb, QUIET_LOOKS - 1)).toBe(false); // not quiet long enough
+    expect(shouldCollect(10 * mb, 0, 16 * mb, QUIET_LOOKS)).toBe(true);
+    expect(shouldCollect(2 * mb, 0, 16 * mb, QUIET_LOOKS)).toBe(true);
+    expect(shouldCollect(2 * mb - 1, 0, 16 * mb, 100)).toBe(false); // too little to bother
   });
 });
