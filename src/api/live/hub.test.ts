@@ -111,16 +111,27 @@ describe('LiveHub', () => {
     expect(full.raw[0]).not.toBe(same[0]!.raw[0]);
     expect(noWorkers.messages[0].workers).toBeUndefined();
     expect(noWorkers.sent[0]).not.toBe(buf);
+    // an id that spells out another client's two subscriptions is still a view of its own
+    const a = new Sink();
+    const ca = hub.addClient(a);
+    ca.subscribe('x', filter({}), false, 'k1');
+    ca.subscribe('y', filter({ state: 'FAILURE' }), false, 'k2');
+    const b = new Sink();
+    hub.addClient(b).subscribe('x\u0000k1\u0000y', filter({}), false, 'k2');
+    state.apply(ev('task-started', 'b', { timestamp: 104 }));
+    hub.tick();
+    expect(b.sent[0]).not.toBe(a.sent[0]);
+    expect(Object.keys(b.messages[0].subs)).toEqual(['x\u0000k1\u0000y']);
     // a client that missed an update gets `resync` and so its own message; the others do not
-    same[1]!.sent.length = 0;
+    for (const s of same) s.sent.length = s.messages.length = 0;
     const missed = [...(hub as unknown as { clients: Set<{ sink: Sink; missed: boolean }> }).clients].find((c) => c.sink === same[1])!;
     missed.missed = true;
     state.apply(ev('task-started', 'a', { timestamp: 101 }));
     hub.tick();
-    expect(same[1]!.messages[1].resync).toBe(true);
-    expect(same[0]!.messages[1].resync).toBeUndefined();
-    expect(same[0]!.sent[1]).toBe(same[2]!.sent[1]);
-    expect(same[1]!.sent[0]).not.toBe(same[0]!.sent[1]);
+    expect(same[1]!.messages[0].resync).toBe(true);
+    expect(same[0]!.messages[0].resync).toBeUndefined();
+    expect(same[0]!.sent[0]).toBe(same[2]!.sent[0]);
+    expect(same[1]!.sent[0]).not.toBe(same[0]!.sent[0]);
     hub.stop();
   });
 

@@ -215,7 +215,8 @@ export class LiveHub {
       const resync = c.missed || overflow;
       const withWorkers = c.workers && workersJson !== '';
       let view = `${withWorkers ? 'w' : '-'}${resync ? 'r' : '-'}`;
-      for (const [id, sub] of c.subs) view += `\u0000${id}\u0000${sub.key}`;
+      // (length-prefixed: a client-chosen id cannot make its view read as another's)
+      for (const [id, sub] of c.subs) view += `${id.length}:${id}${sub.key.length}:${sub.key}`;
       let msg = built.get(view);
       if (msg === undefined) {
         msg = this.message(c, tasks, seq, resync, withWorkers ? workersJson : '', rowJson, fullJson);
