@@ -111,7 +111,10 @@ export async function startRuntime(config: Config, log: Logger, opts: { store?: 
     throw err;
   }
   log.info({ url, broker: broker.displayUrl, store: store.kind }, 'celeriac is serving');
-  const heapTrimmer = startHeapTrimmer({ slackMb: 16 });
+  // Collected once now: start-up (loading the code, the unfinished tasks) leaves garbage in the
+  // old generation that the trimmer would otherwise count as its floor (V8 itself collected it
+  // only ~16 s later, or after whatever the first users asked for).
+  const heapTrimmer = startHeapTrimmer({ slackMb: 16, collectFirst: true });
 
   let stopped = false;
   return {

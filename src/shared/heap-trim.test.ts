@@ -51,6 +51,19 @@ describe('heap trimmer', () => {
     }
   });
 
+  it('collectFirst: collects at start, so garbage left before it is not taken as the floor', async () => {
+    let keep: string[][] | null = [];
+    for (let i = 0; i < 25; i++) keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
+    keep = null;
+    const before = oldMb();
+    const t = startHeapTrimmer({ intervalMs: 60_000, collectFirst: true });
+    try {
+      expect(oldMb()).toBeLessThan(before - 20);
+    } finally {
+      t.stop();
+    }
+  });
+
   it('collects once growth slows, or at once past three times the slack', () => {
     const mb = 2 ** 20;
     expect(shouldCollect(10 * mb, 0, 16 * mb)).toBe(false); // little above the last level

@@ -65,9 +65,11 @@ export function shouldCollect(above: number, grew: number, slack: number, quietL
 /** Looks without growth (at most slack / 64 each) after which an eighth of the slack is enough to collect. */
 export const QUIET_LOOKS = 3;
 
-export function startHeapTrimmer(opts: { intervalMs?: number; slackMb?: number } = {}): HeapTrimmer {
+export function startHeapTrimmer(opts: { intervalMs?: number; slackMb?: number; collectFirst?: boolean } = {}): HeapTrimmer {
   const gc = fullGc();
   const slack = (opts.slackMb ?? 32) * 1024 * 1024;
+  // collectFirst: the level to trim back to is what is live now, not what start-up left behind
+  if (opts.collectFirst) gc?.();
   let base = oldBytes();
   let prev = base;
   let runs = 0;
