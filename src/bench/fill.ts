@@ -34,7 +34,8 @@ export interface FillRange {
    * The size of the store being filled: its last 2,000 tasks are left unfinished (in flight on
    * workers that are gone, so the first start orphans them). Every store the bench compares
    * (1 M and 10 M) ends with the same tail; with the plan's end instead, only the 10 M store had
-   * one, and its first start's orphaning made its RSS read higher than the 1 M store's.
+   * one, and its first start's orphaning made its RSS read higher than the 1 M store's. A store
+   * extended to a larger size keeps its old tail in the middle (the bench fills each size afresh).
    */
   end: number;
   /** Epoch seconds the history ends at. */

@@ -62,7 +62,7 @@ export function shouldCollect(above: number, grew: number, slack: number, quietL
   return grew <= slack / 8 || above >= 3 * slack;
 }
 
-/** Looks without growth (at most slack / 64 each) after which an eighth of the slack is enough to collect. */
+/** Looks without growth (at most slack / 256 each) after which an eighth of the slack is enough to collect. */
 export const QUIET_LOOKS = 3;
 
 export function startHeapTrimmer(opts: { intervalMs?: number; slackMb?: number; collectFirst?: boolean } = {}): HeapTrimmer {
@@ -79,7 +79,9 @@ export function startHeapTrimmer(opts: { intervalMs?: number; slackMb?: number; 
     const used = oldBytes();
     const grew = used - prev;
     prev = used;
-    quiet = grew <= slack / 64 ? quiet + 1 : 0;
+    // quiet: next to no growth (light steady promotion is not quiet, or it would be collected
+    // every few seconds)
+    quiet = grew <= slack / 256 ? quiet + 1 : 0;
     // V8 collected on its own since: follow it down.
     if (used < base) base = used;
     if (!shouldCollect(used - base, grew, slack, quiet)) return;

@@ -114,6 +114,22 @@ describe('sortWalkPage', () => {
     expect(p2!.rows.slice(0, 51).map((r) => r.i)).toEqual(Array.from({ length: 51 }, (_, k) => 1000 + 2 * k));
   });
 
+  it('a merged walk lists a task once when its runtime moved it between two rounds', async () => {
+    // task 5 is walked in the first round, then (its runtime changed) again in the second
+    const build = (n: number, after?: [number, number] | null): SortWalk => ({ sql: 'page', params: [after ? after[1] + 1 : 0], merge: { runs: [], limit: n, desc: true } });
+    const merge = async (m: MergeWalk, _sql: string, params: unknown[]) => {
+      const from = params[0] as number;
+      const keys = Array.from({ length: m.limit }, (_, i) => from + i);
+      const rows = keys.filter((i) => i % 10 === 5).map((i) => ({ uuid: `t${i}` }));
+      if (from > 0) rows.unshift({ uuid: 't5' });
+      return { rows, reach: keys.length, last: [keys[keys.length - 1]!, keys[keys.length - 1]!] as [number, number] };
+    };
+    const page = await sortWalkPage(51, build, async () => [], { merge });
+    const uuids = page!.rows.map((r) => r.uuid);
+    expect(new Set(uuids).size).toBe(uuids.length);
+    expect(uuids.slice(0, 3)).toEqual(['t5', 't15', 't25']);
+  });
+
   it('a merged walk too sparse for the longest walk: the usual query if it reads an index, else the walk goes on', async () => {
     const indexed = mergeOver(1e6, (i) => i % 10_000 === 0);
     expect(await sortWalkPage(51, indexed.build, indexed.read, { merge: indexed.merge, usualIsIndexed: async () => true })).toBeNull();

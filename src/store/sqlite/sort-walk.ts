@@ -33,7 +33,8 @@ export interface WalkOptions {
  * that most tasks pass fills the page within a few hundred entries, a rarer one within
  * `limit / share` entries. Each round that comes back short reads twice as many entries as its
  * share of matches suggests the page needs (at least twice as many as before; eight times as
- * many after a round without any), up to SORT_WALK_MAX. A short round that had fewer entries to
+ * many after a round without any), up to SORT_WALK_MAX; a merged walk goes on from its last key
+ * instead (mergedWalkPage). A short round that had fewer entries to
  * walk than it asked for (the end of the listing) is final too: `complete` says so, and the
  * caller appends the NULL block. Null when it does not apply or the longest walk did not fill
  * the page: the caller then runs the usual query.
@@ -85,13 +86,22 @@ async function mergedWalkPage(
 ): Promise<{ rows: PageRows; complete: boolean } | null> {
   let max = opts.max ?? SORT_WALK_MAX;
   const rows: PageRows = [];
+  const listed = new Set<unknown>();
   let walked = 0;
   let stmt = first;
   let walkRows = firstRows;
   for (;;) {
     const round = await opts.merge!(stmt.merge!, stmt.sql, stmt.params);
     walked += round.reach;
-    for (const r of round.rows) rows.push(r);
+    for (const r of round.rows) {
+      // a task whose runtime changed between two rounds (a retry that finished) can be walked
+      // in both, under its old and its new runtime: listed once
+      if (r.uuid !== undefined) {
+        if (listed.has(r.uuid)) continue;
+        listed.add(r.uuid);
+      }
+      rows.push(r);
+    }
     if (rows.length >= want) return { rows, complete: false };
     // the end of the listing: fewer entries than the round asked for
     if (round.reach < walkRows || round.last === null) return { rows, complete: true };
