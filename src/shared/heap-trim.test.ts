@@ -4,6 +4,12 @@ import { fullGc, QUIET_LOOKS, shouldCollect, startHeapTrimmer } from './heap-tri
 
 const oldMb = () => getHeapSpaceStatistics().filter((s) => s.space_name === 'old_space').reduce((a, s) => a + s.space_used_size, 0) / 2 ** 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * A burst of `chunks` arrays of 20,000 short strings, built in one go: objects that survive two
+ * scavenges are promoted, so once dropped they are old-generation garbage.
+ */
+const burst = (chunks: number): string[][] =>
+  Array.from({ length: chunks }, (_, i) => Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
 
 describe('heap trimmer', () => {
   it('exposes a working full collection without --expose-gc', () => {
@@ -16,12 +22,9 @@ describe('heap trimmer', () => {
     // slack 32: the 60 MB burst stays below three times the slack
     const t = startHeapTrimmer({ intervalMs: 100, slackMb: 32 });
     try {
-      // Objects that survive two scavenges are promoted: build ~60 MB of them (in one go, so
-      // that the trimmer first looks when it is over), drop them.
-      let keep: string[][] | null = [];
-      for (let i = 0; i < 60; i++) keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
+      // ~60 MB, built in one go so that the trimmer first looks when it is over, and dropped
+      burst(60);
       const runsWhileGrowing = t.runs;
-      keep = null;
       const before = oldMb();
       expect(before).toBeGreaterThan(40);
       await sleep(500);
@@ -37,10 +40,8 @@ describe('heap trimmer', () => {
     gc();
     const t = startHeapTrimmer({ intervalMs: 50, slackMb: 256 });
     try {
-      let keep: string[][] | null = [];
-      for (let i = 0; i < 25; i++) keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
+      burst(25);
       const before = oldMb();
-      keep = null;
       expect(before).toBeGreaterThan(30);
       // ~90 MB of garbage: under the 256 MB slack, over an eighth of it
       await sleep(50 * (QUIET_LOOKS + 6));
@@ -52,9 +53,7 @@ describe('heap trimmer', () => {
   });
 
   it('collectFirst: collects at start, so garbage left before it is not taken as the floor', async () => {
-    let keep: string[][] | null = [];
-    for (let i = 0; i < 25; i++) keep.push(Array.from({ length: 20000 }, (_, j) => `row ${i} ${j} ${'x'.repeat(20)}`));
-    keep = null;
+    burst(25);
     const before = oldMb();
     const t = startHeapTrimmer({ intervalMs: 60_000, collectFirst: true });
     try {

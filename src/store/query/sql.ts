@@ -295,7 +295,7 @@ const WALKABLE_SORTS = new Set(['runtime', 'received', 'started', 'finished']);
  * entry: runtime, key) starts the walk after it instead of at the cursor (sort-walk.ts goes on
  * from one round to the next).
  */
-export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number, after?: [number, number] | null): SortWalk | null {
+export function buildSortWalk(q: TaskQuery, d: Dialect, walkRows: number, after?: MergeKey | null): SortWalk | null {
   const sort = q.sort ?? { field: 'seen_at', desc: true };
   const col = SORT_COLUMNS[sort.field];
   const key = d.rowKey;
@@ -381,6 +381,9 @@ export interface SortWalk {
   /** No filter: every entry walked is a row of the page (sort-walk.ts walks just the page first). */
   pageOnly?: boolean;
 }
+
+/** A merged walk's entry, where the next round goes on after it: its sort value (runtime) and row key. */
+export type MergeKey = [sort: number, key: number];
 
 /** Sorted runs of `[key, sort value]` rows to merge, in `desc` order, up to `limit` keys. */
 export interface MergeWalk {

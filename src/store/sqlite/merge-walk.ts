@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { MergeWalk } from '../query/sql.js';
+import type { MergeKey, MergeWalk } from '../query/sql.js';
 
 /**
  * Merges sorted runs of `[key, sort value]` rows (sql.ts MergeWalk: one range of
@@ -73,7 +73,7 @@ export interface MergedPage {
   rows: Record<string, unknown>[];
   reach: number;
   /** The last key walked and its sort value (where the next round goes on), null if none. */
-  last: [number, number] | null;
+  last: MergeKey | null;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { MergeWalk, SortWalk } from '../query/sql.js';
+import type { MergeKey, MergeWalk, SortWalk } from '../query/sql.js';
+import type { MergedPage } from './merge-walk.js';
 import type { PageRows } from './newest-first.js';
 
 /** The first walk reads this many times the page's rows of the sort's index. */
@@ -17,7 +18,7 @@ export interface WalkOptions {
    * Reads a merged walk's round (SQLite's runtime sort, merge-walk.ts mergedPage): its keys,
    * then the page statement (`sql`, `params`) over them.
    */
-  merge?: (m: MergeWalk, sql: string, params: unknown[]) => Promise<{ rows: PageRows; reach: number; last: [number, number] | null }>;
+  merge?: (m: MergeWalk, sql: string, params: unknown[]) => Promise<MergedPage>;
   /**
    * Whether the usual query reads the filter's matches through an index. When it would scan
    * the whole table instead (a filter no index serves: a glob, a LIKE walk, a negation) and no
@@ -41,7 +42,7 @@ export interface WalkOptions {
  */
 export async function sortWalkPage(
   want: number,
-  build: (walkRows: number, after?: [number, number] | null) => SortWalk | null,
+  build: (walkRows: number, after?: MergeKey | null) => SortWalk | null,
   read: (sql: string, params: unknown[]) => Promise<PageRows>,
   opts: WalkOptions = {},
 ): Promise<{ rows: PageRows; complete: boolean } | null> {
@@ -79,7 +80,7 @@ export async function sortWalkPage(
  */
 async function mergedWalkPage(
   want: number,
-  build: (walkRows: number, after?: [number, number] | null) => SortWalk | null,
+  build: (walkRows: number, after?: MergeKey | null) => SortWalk | null,
   opts: WalkOptions,
   first: SortWalk,
   firstRows: number,
