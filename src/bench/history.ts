@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { BenchConfig } from './config.js';
 import { fillHistory, NAMES, WORKERS } from './fill.js';
-import { loadAvg, percentile, procSample, sleep, startCeleriac, type CeleriacChild } from './proc.js';
+import { flushDisk, loadAvg, percentile, procSample, sleep, startCeleriac, type CeleriacChild } from './proc.js';
 import { forkPublisher, type PublisherChild, type PublisherOptions } from './publisher.js';
 
 export interface QueryStat {
@@ -158,7 +158,7 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
       const db = storeOf(size);
       log(`history: filling ${db} to ${size.toLocaleString('en')} tasks (load ${loadAvg()})`);
       const fill = await fillHistory(db, size, (s) => log(s));
-      log(`  ${fill.added} added in ${fill.seconds.toFixed(0)} s`);
+      log(`  ${fill.added} added in ${fill.seconds.toFixed(0)} s; its writes reached the disk ${(await flushDisk()).toFixed(1)} s later`);
       const dbBytes = statSync(db).size;
       const restarts: { servingMs: number; readyMs: number }[] = [];
       let cel: CeleriacChild | null = null;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,18 @@ export const CLI = resolve(REPO_ROOT, 'dist/cli.js');
 const CLK_TCK = 100;
 
 export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+/**
+ * Writes the machine's dirty page cache out (`sync`) and resolves with the seconds it took, so a
+ * measurement does not share the disk and the kernel's writeback threads with the writes of
+ * whatever ran before it: a 10 M history fill leaves about 2 GB dirty, written back over the
+ * next half minute, right through the restarts and queries measured on it (docs/PERFORMANCE.md).
+ */
+export async function flushDisk(): Promise<number> {
+  const t0 = performance.now();
+  await new Promise<void>((res) => execFile('sync', () => res()));
+  return (performance.now() - t0) / 1000;
+}
 
 /** RSS, peak RSS (MB) and CPU seconds (user+system, all threads) of a process, from /proc. */
 export function procSample(pid: number): { rssMb: number; hwmMb: number; cpuS: number } | null {

@@ -11,7 +11,7 @@ import { readConfig, type BenchConfig } from './config.js';
 import { historyScenario, type HistoryResult } from './history.js';
 import { bestPassed, ingestSearch, type IngestStep, type IngestTarget } from './ingest.js';
 import { liveScenario, type LiveResult } from './live.js';
-import { loadAvg, REPO_ROOT, startCeleriac } from './proc.js';
+import { flushDisk, loadAvg, REPO_ROOT, startCeleriac } from './proc.js';
 import { renderTable, targetVerdicts, type TargetVerdict } from './report.js';
 import { acquireServicesLock } from './services-lock.js';
 
@@ -109,6 +109,9 @@ async function main(): Promise<void> {
     phases: {},
   };
   const phase = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    // each scenario starts with the writes of the one before on disk
+    const flushed = await flushDisk();
+    if (flushed >= 1) log(`waited ${flushed.toFixed(1)} s for earlier writes to reach the disk`);
     const t = performance.now();
     try {
       return await f();
