@@ -107,6 +107,20 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       for (const [uuid, t] of expected) expect(await store.getTask(uuid), uuid).toEqual(t);
     });
 
+    it('takes writes handed over before the last one finished (the ingest pipeline may keep several in flight)', async () => {
+      const store = await fresh();
+      const events = Array.from({ length: 60 }, (_, i) => taskLife({ uuid: `fl-${i}`, at: NOW - 700 + i, outcome: i % 3 ? 'success' : 'failure' })).flat();
+      const arrival = shuffled([...events, ...shuffled(events, 5).slice(0, 40)], 11);
+      const writes = [];
+      for (let i = 0; i < arrival.length; i += 25) writes.push(store.write({ payloads: arrival.slice(i, i + 25).map(single), workers: [] }));
+      const results = await Promise.all(writes);
+      expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(events.length);
+      expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(40);
+      expect(await store.counts()).toMatchObject({ tasks: 60, events: events.length, byState: { SUCCESS: 40, FAILURE: 20 } });
+      const expected = oracle(events);
+      for (const [uuid, t] of expected) expect(await store.getTask(uuid), uuid).toEqual(t);
+    });
+
     it('handles RETRY by timestamp, and SUCCESS/FAILURE beat RETRY whatever the clocks say', async () => {
       const store = await fresh();
       // The retried run's events cross: RETRY (t=10) arrives after the new run started (t=11).
