@@ -36,7 +36,8 @@ export function staleTasks(ctx: ApiContext, query: unknown) {
   }
   hits.sort((a, b) => b.s.age - a.s.age);
   return {
-    items: hits.slice(0, p.limit ?? 100).map(({ t, s }) => ({ ...taskView(t), stale: s })),
+    // added to the view, not a spread copy of it (see taskView)
+    items: hits.slice(0, p.limit ?? 100).map(({ t, s }) => Object.assign(taskView(t), { stale: s })),
     total: hits.length,
     next_cursor: null,
   };
