@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
  *   BENCH_QUICK=1            short steps (15 s) and a 1 M history instead of 10 M
  *   BENCH_SCENARIOS          comma list of ingest,ingest-multi,rabbit,pg,history,live (default all)
  *   BENCH_STEPS              Redis ingest rates to try, in events/s (default 20000,30000,40000,50000,70000)
- *   BENCH_START              the rate the Redis probes start at (default 30000; batched starts at the
+ *   BENCH_START              the rate the Redis probes start at (default 40000; batched starts at the
  *                            highest rate the unbatched probes passed, if higher)
  *   BENCH_RABBIT_STEPS, BENCH_PG_STEPS  the same for RabbitMQ (20000,28000,35000) and PostgreSQL
  *                            (10000,20000,35000); BENCH_RABBIT_START (28000), BENCH_PG_START (20000);
@@ -66,7 +66,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     quick,
     scenarios: new Set(list(vals.scenarios, ALL.join(','))),
     steps: list(vals.steps, '20000,30000,40000,50000,70000').map(Number),
-    start: Number(vals.start ?? 30000),
+    start: Number(vals.start ?? 40000),
     ingestSeconds: Number(vals.ingest_seconds ?? (quick ? 15 : 60)),
     probeSeconds: Number(vals.probe_seconds ?? (quick ? 5 : 15)),
     historyTasks: Number(vals.history_tasks ?? (quick ? 1_000_000 : 10_000_000)),

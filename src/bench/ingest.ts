@@ -236,13 +236,16 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
  * Finds the highest zero-loss rate in `steps` with one full-length step (cfg.ingestSeconds).
  * Probes (cfg.probeSeconds) start at `start` (default: the second rung) and go up while they
  * pass; the highest passing probe then runs for the full length. If the first probe fails, the
- * rung below it runs for the full length directly. Only full runs count as sustained; a
- * failed full run is reported as such (no second one: the bench has a time budget, and probes
- * must catch up within 1 s, so they rarely pass at a rate that does not hold). With
- * probeSeconds 0 (or ≥ ingestSeconds) every step is a full run, upwards until one fails.
+ * rung below it runs for the full length directly. Only full runs count as sustained. A full
+ * run at the highest passing probe that fails is reported as such; with `belowOnFail` (the
+ * target's own case, Redis unbatched) the rung below then runs for the full length too, so the
+ * table has a sustained rate (a probe passes at a rate whose 60 s run can fall behind as the
+ * store grows). With probeSeconds 0 (or ≥ ingestSeconds) every step is a full run, upwards
+ * until one fails.
  */
 export async function ingestSearch(
   cfg: BenchConfig, mode: IngestStep['mode'], steps: number[], log: (s: string) => void, target?: IngestTarget, start?: number,
+  opts: { belowOnFail?: boolean } = {},
 ): Promise<IngestStep[]> {
   const out: IngestStep[] = [];
   const probing = cfg.probeSeconds > 0 && cfg.probeSeconds < cfg.ingestSeconds;
@@ -268,7 +271,8 @@ export async function ingestSearch(
     best = i;
   }
   const full = best >= 0 ? best : first - 1;
-  if (full >= 0) await run(ladder[full]!, cfg.ingestSeconds);
+  if (full < 0) return out;
+  if (!(await run(ladder[full]!, cfg.ingestSeconds)) && opts.belowOnFail && best >= 0 && full > 0) await run(ladder[full - 1]!, cfg.ingestSeconds);
   return out;
 }
 

@@ -125,8 +125,9 @@ async function main(): Promise<void> {
   const has = (s: string) => cfg.scenarios.has(s);
   log(`${res.machine.cpus} CPUs (${res.machine.cpuModel}), load ${res.machine.loadAtStart}; scenarios ${[...cfg.scenarios].join(',')}${cfg.quick ? ' (quick)' : ''}`);
   try {
-    // Each mode probes from a starting rung (BENCH_START etc.) and runs one full-length step.
-    const un = has('ingest') ? await phase('ingest', () => ingestSearch(cfg, 'unbatched', cfg.steps, log, undefined, cfg.start)) : [];
+    // Each mode probes from a starting rung (BENCH_START etc.) and runs one full-length step
+    // (Redis unbatched, the target's case: and the rung below it when that one fails).
+    const un = has('ingest') ? await phase('ingest', () => ingestSearch(cfg, 'unbatched', cfg.steps, log, undefined, cfg.start, { belowOnFail: true })) : [];
     res.ingest.push(...un);
     // Batched is at least as fast as unbatched: start where the unbatched probes stopped passing.
     if (has('ingest-multi')) res.ingest.push(...(await phase('ingest-multi', () => ingestSearch(cfg, 'multi24', cfg.steps, log, undefined, Math.max(cfg.start, bestPassed(un))))));
