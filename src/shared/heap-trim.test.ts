@@ -19,10 +19,12 @@ describe('heap trimmer', () => {
   it('collects old-generation garbage once an allocation burst is over', async () => {
     const gc = fullGc()!;
     gc();
-    // slack 32: the 60 MB burst stays below three times the slack
-    const t = startHeapTrimmer({ intervalMs: 100, slackMb: 32 });
+    // slack 96: the burst (~200 MB) is over the slack but under three times it, so what collects
+    // it is the burst being over (or, looks later, the quiet rule), not its size; each rule on
+    // its own: shouldCollect below
+    const t = startHeapTrimmer({ intervalMs: 100, slackMb: 96 });
     try {
-      // ~60 MB, built in one go so that the trimmer first looks when it is over, and dropped
+      // built in one go so that the trimmer first looks when it is over, and dropped
       burst(60);
       const runsWhileGrowing = t.runs;
       const before = oldMb();
@@ -43,7 +45,7 @@ describe('heap trimmer', () => {
       burst(25);
       const before = oldMb();
       expect(before).toBeGreaterThan(30);
-      // ~90 MB of garbage: under the 256 MB slack, over an eighth of it
+      // ~80 MB of garbage: under the 256 MB slack, over an eighth of it
       await sleep(50 * (QUIET_LOOKS + 6));
       expect(t.runs).toBeGreaterThanOrEqual(1);
       expect(oldMb()).toBeLessThan(before - 20);
