@@ -5,7 +5,9 @@ import { cpus } from 'node:os';
  * kebab case: BENCH_SCENARIOS ⇔ --scenarios):
  *
  *   BENCH_QUICK=1            short steps (15 s) and a 1 M history instead of 10 M
- *   BENCH_SCENARIOS          comma list of ingest,ingest-multi,rabbit,pg,history,live (default all)
+ *   BENCH_SCENARIOS          comma list of writer,ingest,ingest-multi,rabbit,pg,history,live (default all)
+ *   BENCH_WRITER_EVENTS      events the writer scenario (the SQLite writer alone) stores (default 300000;
+ *                            100000 when quick)
  *   BENCH_STEPS              Redis ingest rates to try, in events/s (default 20000,30000,40000,50000,70000)
  *   BENCH_START              the rate the Redis probes start at (default 40000; batched starts at the
  *                            highest rate the unbatched probes passed, if higher)
@@ -38,6 +40,8 @@ export interface BenchConfig {
   /** Store for the ingest steps (default: a fresh SQLite file per step). */
   db: string | null;
   celeriacArgs: string[];
+  /** Events the `writer` scenario stores (the SQLite write path alone, writer-alone.ts). */
+  writerEvents: number;
   queryRepeats: number;
   liveClients: number;
   liveRate: number;
@@ -46,7 +50,7 @@ export interface BenchConfig {
   cpus: number;
 }
 
-const ALL = ['ingest', 'ingest-multi', 'rabbit', 'pg', 'history', 'live'];
+const ALL = ['writer', 'ingest', 'ingest-multi', 'rabbit', 'pg', 'history', 'live'];
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const vals: Record<string, string> = {};
@@ -77,6 +81,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     keepHistory: vals.keep_history ?? null,
     db: vals.db ?? null,
     celeriacArgs: list(vals.celeriac_args, '').flatMap((x) => x.split(' ')),
+    writerEvents: Number(vals.writer_events ?? (quick ? 100_000 : 300_000)),
     queryRepeats: Number(vals.query_repeats ?? (quick ? 10 : 30)),
     liveClients: Number(vals.live_clients ?? 50),
     liveRate: Number(vals.live_rate ?? 5000),

@@ -19,6 +19,16 @@ export function renderTable(r: BenchResults): string {
   L.push(`Celeriac benchmark ${r.startedAt}  ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memGb} GB, node ${r.machine.node}`);
   L.push(`load average at start ${r.machine.loadAtStart}, at end ${r.machine.loadAtEnd ?? '?'}; run took ${r.seconds ?? '?'} s${r.config.quick ? ' (BENCH_QUICK)' : ''}`);
   L.push('');
+  if (r.writer) {
+    const w = r.writer;
+    L.push(
+      'error' in w
+        ? `SQLite writer alone: failed (${w.error})`
+        : `SQLite writer alone (in-process, nothing else running; ${w.inserted.toLocaleString('en')} events into a fresh store, batches of ${w.batch.toLocaleString('en')}): ` +
+            `${w.eventsPerSecond}/s, ${w.eventsPerCpuSecond} per CPU-second, ${w.bytesPerEvent} bytes written per event`,
+    );
+    L.push('');
+  }
   if (r.ingest.length) {
     L.push('Sustained ingest (zero loss = stored task events == published, store caught up within 5 s)');
     L.push(`${pad('broker+store', 17)}${pad('batching', 10)}${lpad('secs', 6)}${lpad('target/s', 9)}${lpad('pub/s', 8)}${lpad('published', 11)}${lpad('stored', 10)}${lpad('lost', 9)}${lpad('drain s', 8)}${lpad('rss MB', 7)}${lpad('cpu', 6)}${lpad('pub', 6)}${lpad('brk', 6)}${lpad('busy', 6)}${lpad('load', 6)}  result`);
@@ -76,6 +86,7 @@ export function targetVerdicts(r: BenchResults): TargetVerdict[] {
     let m = b > 0 ? `${b}/s sustained ${r.config.ingestSeconds} s` : 'no rate sustained';
     if (failed) m += ` (${failed.targetRate}/s for ${failed.seconds} s: ${failed.note ?? 'failed'})`;
     if (multi.length) m += `; task.multi x24: ${best(multi) > 0 ? `${best(multi)}/s` : 'none'} sustained`;
+    if (store === 'sqlite' && r.writer && !('error' in r.writer)) m += `; the SQLite writer alone on this host: ${r.writer.eventsPerSecond}/s`;
     add(label, m, b >= min);
   };
   ingestLine('redis', 'sqlite', TARGETS.redisSqlite, `sustained ingest, Redis + SQLite, zero loss >= ${TARGETS.redisSqlite}/s`);

@@ -14,11 +14,14 @@ import { liveScenario, type LiveResult } from './live.js';
 import { flushDisk, loadAvg, REPO_ROOT, startCeleriac } from './proc.js';
 import { renderTable, targetVerdicts, type TargetVerdict } from './report.js';
 import { acquireServicesLock } from './services-lock.js';
+import { writerAloneScenario, type WriterAloneResult } from './writer-alone.js';
 
 export interface BenchResults {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memGb: number; node: string; loadAtStart: number; loadAtEnd?: number };
   config: Omit<BenchConfig, 'scenarios'> & { scenarios: string[] };
+  /** The SQLite writer alone on this host (how fast the host is; writer-alone.ts). */
+  writer?: WriterAloneResult;
   ingest: IngestStep[];
   skipped: Record<string, string>;
   history: HistoryResult[];
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
   const has = (s: string) => cfg.scenarios.has(s);
   log(`${res.machine.cpus} CPUs (${res.machine.cpuModel}), load ${res.machine.loadAtStart}; scenarios ${[...cfg.scenarios].join(',')}${cfg.quick ? ' (quick)' : ''}`);
   try {
+    if (has('writer')) res.writer = await phase('writer', () => writerAloneScenario(cfg, log));
     // Each mode probes from a starting rung (BENCH_START etc.) and runs one full-length step
     // (Redis unbatched, the target's case: and the rung below it when that one fails).
     const un = has('ingest') ? await phase('ingest', () => ingestSearch(cfg, 'unbatched', cfg.steps, log, undefined, cfg.start, { belowOnFail: true })) : [];
