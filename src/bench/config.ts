@@ -9,10 +9,12 @@ import { cpus } from 'node:os';
  *   BENCH_WRITER_EVENTS      events the writer scenario (the SQLite writer alone) stores (default 300000;
  *                            100000 when quick)
  *   BENCH_STEPS              Redis ingest rates to try, in events/s (default 20000,30000,40000,50000,70000)
- *   BENCH_START              the rate the Redis probes start at (default 40000; batched starts at the
- *                            highest rate the unbatched probes passed, if higher)
- *   BENCH_RABBIT_STEPS, BENCH_PG_STEPS  the same for RabbitMQ (20000,28000,35000) and PostgreSQL
- *                            (10000,20000,35000); BENCH_RABBIT_START (28000), BENCH_PG_START (20000);
+ *   BENCH_START              the rate of the first full-length Redis unbatched step (default 40000; then
+ *                            one rung up or down: ingest.ts SearchPlan); batched runs one full step at
+ *                            the rate unbatched sustained (or this one)
+ *   BENCH_RABBIT_STEPS, BENCH_PG_STEPS  the same for RabbitMQ (default 28000: one full step at the
+ *                            target; a list runs the probe ladder) and PostgreSQL (10000,20000,35000,
+ *                            probed); BENCH_RABBIT_START (28000), BENCH_PG_START (20000);
  *                            BENCH_RABBIT_MULTI=1 adds batched RabbitMQ steps
  *   BENCH_INGEST_SECONDS     seconds of a sustained (confirming) step (default 60; 15 when quick)
  *   BENCH_PROBE_SECONDS      seconds of a probe step while searching for the limit (default 15; 5 when

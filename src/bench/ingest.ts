@@ -233,19 +233,26 @@ const PROBE_DRAIN_S = 1;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
- * Finds the highest zero-loss rate in `steps` with one full-length step (cfg.ingestSeconds).
- * Probes (cfg.probeSeconds) start at `start` (default: the second rung) and go up while they
- * pass; the highest passing probe then runs for the full length. If the first probe fails, the
- * rung below it runs for the full length directly. Only full runs count as sustained. A full
- * run at the highest passing probe that fails is reported as such; with `belowOnFail` (the
- * target's own case, Redis unbatched) the rung below then runs for the full length too, so the
- * table has a sustained rate (a probe passes at a rate whose 60 s run can fall behind as the
- * store grows). With probeSeconds 0 (or ≥ ingestSeconds) every step is a full run, upwards
- * until one fails.
+ * How the full-length steps (cfg.ingestSeconds) of a search are chosen. Only full runs count as
+ * sustained; probes (cfg.probeSeconds) only guide the search.
+ * - `probe-up` (default): probes start at `start` (default: the second rung) and go up while
+ *   they pass; the highest passing probe then runs for the full length (if the first probe
+ *   fails, the rung below it does).
+ * - `full-first` (the target's own case, Redis unbatched): a full run at `start` first (a 15 s
+ *   probe passes at rates whose 60 s run falls behind as the store grows, so probes only look
+ *   upwards here). If it holds, a probe at the next rung, and if that passes, a full run there;
+ *   if it fails, a full run at the rung below. At most three steps, two of them full: the
+ *   budget of a full bench run is 15 minutes on a slow host too.
+ * - `once`: one full run at `start` (the batched Redis run at the rate unbatched sustained;
+ *   RabbitMQ at its target, where the publishers, not Celeriac, set the pace).
+ * With probeSeconds 0 (or ≥ ingestSeconds), `probe-up` runs every step for the full length,
+ * upwards until one fails.
  */
+export type SearchPlan = 'probe-up' | 'full-first' | 'once';
+
 export async function ingestSearch(
   cfg: BenchConfig, mode: IngestStep['mode'], steps: number[], log: (s: string) => void, target?: IngestTarget, start?: number,
-  opts: { belowOnFail?: boolean } = {},
+  plan: SearchPlan = 'probe-up',
 ): Promise<IngestStep[]> {
   const out: IngestStep[] = [];
   const probing = cfg.probeSeconds > 0 && cfg.probeSeconds < cfg.ingestSeconds;
@@ -258,23 +265,46 @@ export async function ingestSearch(
     log(`  published ${s.published} (${s.publisherRate}/s) stored ${s.stored} lost ${s.lost} drain ${s.drainS}s rss ${s.rssMaxMb}MB cpu ${s.celeriacCpu} ${s.ok ? 'OK' : `FAIL: ${s.note}`}`);
     return s.ok;
   };
-  const ladder = [...new Set(steps)].sort((a, b) => a - b);
-  if (!probing) {
-    for (const rate of ladder) if (!(await run(rate, cfg.ingestSeconds))) break;
-    return out;
+  await searchRates(steps, start, plan, probing, (rate, full) => run(rate, full ? cfg.ingestSeconds : cfg.probeSeconds));
+  return out;
+}
+
+/**
+ * The search of ingestSearch over `steps` (see SearchPlan), with `run(rate, full)` running one
+ * step (full length or probe) and saying whether it passed.
+ */
+export async function searchRates(
+  steps: number[], start: number | undefined, plan: SearchPlan, probing: boolean, run: (rate: number, full: boolean) => Promise<boolean>,
+): Promise<void> {
+  if (plan === 'once') {
+    await run(start ?? steps[0]!, true);
+    return;
   }
+  const ladder = [...new Set(steps)].sort((a, b) => a - b);
   const at = start === undefined ? 1 : ladder.findIndex((r) => r >= start);
   const first = at < 0 ? ladder.length - 1 : Math.min(at, ladder.length - 1);
+  if (plan === 'full-first') {
+    if (await run(ladder[first]!, true)) {
+      const up = ladder[first + 1];
+      if (up !== undefined && (!probing || (await run(up, false)))) await run(up, true);
+    } else if (first > 0) await run(ladder[first - 1]!, true);
+    return;
+  }
+  if (!probing) {
+    for (const rate of ladder) if (!(await run(rate, true))) break;
+    return;
+  }
   let best = -1;
   for (let i = first; i < ladder.length; i++) {
-    if (!(await run(ladder[i]!, cfg.probeSeconds))) break;
+    if (!(await run(ladder[i]!, false))) break;
     best = i;
   }
   const full = best >= 0 ? best : first - 1;
-  if (full < 0) return out;
-  if (!(await run(ladder[full]!, cfg.ingestSeconds)) && opts.belowOnFail && best >= 0 && full > 0) await run(ladder[full - 1]!, cfg.ingestSeconds);
-  return out;
+  if (full >= 0) await run(ladder[full]!, true);
 }
+
+/** The highest rate of full-length steps that passed, or 0. */
+export const bestSustained = (steps: IngestStep[]) => Math.max(0, ...steps.filter((s) => s.ok && !s.probe).map((s) => s.targetRate));
 
 /** The highest rate of these steps that passed (probes included), or 0. */
 export const bestPassed = (steps: IngestStep[]) => Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.targetRate));

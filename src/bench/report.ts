@@ -86,7 +86,7 @@ export function targetVerdicts(r: BenchResults): TargetVerdict[] {
     let m = b > 0 ? `${b}/s sustained ${r.config.ingestSeconds} s` : 'no rate sustained';
     if (failed) m += ` (${failed.targetRate}/s for ${failed.seconds} s: ${failed.note ?? 'failed'})`;
     if (multi.length) m += `; task.multi x24: ${best(multi) > 0 ? `${best(multi)}/s` : 'none'} sustained`;
-    if (store === 'sqlite' && r.writer && !('error' in r.writer)) m += `; the SQLite writer alone on this host: ${r.writer.eventsPerSecond}/s`;
+    if (broker === 'redis' && store === 'sqlite' && r.writer && !('error' in r.writer)) m += `; the SQLite writer alone on this host: ${r.writer.eventsPerSecond}/s`;
     add(label, m, b >= min);
   };
   ingestLine('redis', 'sqlite', TARGETS.redisSqlite, `sustained ingest, Redis + SQLite, zero loss >= ${TARGETS.redisSqlite}/s`);
