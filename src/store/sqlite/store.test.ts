@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from './store.js';
+import { nthNewest, SqliteStore } from './store.js';
 
 /** The SQLite store's write path: dedup, merge across batches, timelines and root lookups. */
 const ev = (type: string, uuid: string, ts: number, extra: Record<string, unknown> = {}) =>
@@ -113,5 +113,16 @@ describe('SqliteStore write path', () => {
     expect(await all({ states: ['FAILURE', 'SUCCESS', 'FAILURE'] })).toEqual(['m09', 'm08', 'm05', 'm04', 'm01', 'm00']);
     expect(await all({ states: ['FAILURE', 'SUCCESS'], names: ['a'] })).toEqual(['m08', 'm05', 'm04', 'm01']);
     expect(await all({ states: ['REVOKED', 'STARTED'], sort: { field: 'seen_at', desc: false } })).toEqual(['m02', 'm03', 'm06', 'm07', 'm10', 'm11']);
+  });
+});
+
+describe('nthNewest', () => {
+  it('reads the n-th largest rowid of a list in ascending order without sorting, and sorts any other', () => {
+    expect(nthNewest([1, 5, 9, 12], 0)).toBe(12);
+    expect(nthNewest([1, 5, 9, 12], 3)).toBe(1);
+    expect(nthNewest([7], 0)).toBe(7);
+    // a union of two sets: not in order
+    expect(nthNewest([1, 9, 12, 3, 5], 1)).toBe(9);
+    expect(nthNewest([12, 9, 5, 3, 1], 4)).toBe(1);
   });
 });

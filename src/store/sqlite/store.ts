@@ -256,7 +256,12 @@ export class SqliteStore implements Store {
     };
     const ftsSets = (matches: { table: string; query: string }[], limit: number, desc = false) =>
       matches.map((m) => ({ sql: `SELECT rowid FROM ${m.table} WHERE ${m.table} MATCH ?${desc ? ' ORDER BY rowid DESC' : ''} LIMIT ${limit}`, params: [m.query] }));
-    const union = (...lists: number[][]) => (lists.length === 1 ? lists[0]! : [...new Set(lists.flat())]);
+    // Mostly one list and an empty one (a bare word's id prefix matched nothing): no Set of
+    // 10,000 rowids for that (3 ms of the event loop per query at 10 M).
+    const union = (...lists: number[][]) => {
+      const some = lists.filter((l) => l.length > 0);
+      return some.length === 0 ? [] : some.length === 1 ? some[0]! : [...new Set(some.flat())];
+    };
     const matchSet = async (matches: { table: string; query: string }[], limit: number, desc = false) => union(...(await readSets(ftsSets(matches, limit, desc))));
     const sort = q.sort ?? { field: 'seen_at', desc: true };
     let top: number | null = null;
@@ -317,7 +322,7 @@ export class SqliteStore implements Store {
         const list = Array.isArray(hint) ? hint : hint === 'dense' ? null : hint.candidates;
         if (!list || list.length <= LIST_WALK_MIN) continue;
         top ??= await this.topRowid();
-        const newest = [...list].sort((a, b) => b - a)[Math.min(q.limit, list.length - 1)]!;
+        const newest = nthNewest(list, Math.min(q.limit, list.length - 1));
         if (top - newest <= FTS_WALK_ROWS) walk.add(key);
       }
     }
@@ -545,4 +550,15 @@ export class SqliteStore implements Store {
     const as = this.db.prepare('SELECT retried_as FROM task_links WHERE retry_of = ? ORDER BY created_at, retried_as').all(uuid) as { retried_as: string }[];
     return { retry_of: of?.retry_of ?? null, retried_as: as.map((r) => r.retried_as) };
   }
+}
+
+/**
+ * The n-th largest rowid of a match list (0: the largest). FTS5 gives rowids in ascending
+ * order, so a list read from one set is sorted already: then no copy and no sort.
+ */
+export function nthNewest(list: readonly number[], n: number): number {
+  let sorted = true;
+  for (let i = 1; i < list.length && sorted; i++) if (list[i]! < list[i - 1]!) sorted = false;
+  if (sorted) return list[list.length - 1 - n]!;
+  return [...list].sort((a, b) => b - a)[n]!;
 }
