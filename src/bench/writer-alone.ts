@@ -12,18 +12,25 @@ import type { WriterRunResult } from './writer-run.js';
  */
 export type WriterAloneResult = WriterRunResult | { error: string };
 
+/** writer-micro.ts's environment switches for experiments. */
+const EXPERIMENTS = ['KEEP_DB', 'KEEP', 'TIME_ORDERED_IDS', 'PAYLOADS', 'WRITER_PRAGMAS', 'PAGE_SIZE', 'FTS_DETAIL', 'EXTRA_SQL'];
+
 export async function writerAloneScenario(cfg: BenchConfig, log: (s: string) => void): Promise<WriterAloneResult> {
   // Built: dist/bench/writer-micro.js; from the sources (tests): through tsx.
   const ts = import.meta.url.endsWith('.ts');
   const script = new URL(`./writer-micro.${ts ? 'ts' : 'js'}`, import.meta.url);
   const db = join(cfg.tmpDir, 'writer-alone.db');
+  // writer-micro's experiment switches (a changed index, ordered ids …) must not leak in from
+  // the shell the bench runs in: this is the store as shipped.
+  const env: NodeJS.ProcessEnv = { ...process.env, DB: db, JSON: '1' };
+  for (const k of EXPERIMENTS) delete env[k];
   log(`writer alone: ${cfg.writerEvents.toLocaleString('en')} events into a fresh store, batches of 10,000`);
   try {
     const out = await new Promise<string>((res, rej) =>
       execFile(
         process.execPath,
         [...(ts ? ['--import', 'tsx'] : []), script.pathname, String(cfg.writerEvents), '0', '10000'],
-        { env: { ...process.env, DB: db, JSON: '1' }, timeout: 300_000, maxBuffer: 1 << 20 },
+        { env, timeout: 300_000, maxBuffer: 1 << 20 },
         (err, stdout, stderr) => (err ? rej(new Error(`${err.message}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`)) : res(stdout)),
       ),
     );

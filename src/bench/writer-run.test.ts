@@ -48,7 +48,9 @@ describe('the SQLite writer alone', () => {
   it('runs as the bench scenario in a child process, and the table and the ingest verdict show it', async () => {
     const cfg = { ...readConfig([], {}), tmpDir: dir, writerEvents: 4000 };
     const logs: string[] = [];
-    const w = await writerAloneScenario(cfg, (s) => logs.push(s));
+    // an experiment switch of writer-micro left in the environment must not reach the scenario
+    process.env.EXTRA_SQL = 'this is not SQL';
+    const w = await writerAloneScenario(cfg, (s) => logs.push(s)).finally(() => delete process.env.EXTRA_SQL);
     if ('error' in w) throw new Error(w.error);
     expect(w.inserted).toBe(w.events);
     expect(w.events).toBeGreaterThanOrEqual(4000);
