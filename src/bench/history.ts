@@ -5,6 +5,7 @@ import type { BenchConfig } from './config.js';
 import { fillHistory, NAMES, WORKERS } from './fill.js';
 import { flushDisk, loadAvg, percentile, procSample, sleep, startCeleriac, type CeleriacChild } from './proc.js';
 import { forkPublisher, type PublisherChild, type PublisherOptions } from './publisher.js';
+import { removeDb } from './writer-run.js';
 
 export interface QueryStat {
   name: string;
@@ -210,7 +211,7 @@ export async function historyScenario(cfg: BenchConfig, log: (s: string) => void
       running = null;
       results.push(res);
       // The smaller store is not needed any more (disk: 0.7 GB at 1 M) unless kept.
-      if (!cfg.keepHistory && db !== big) for (const x of ['', '-wal', '-shm']) rmSync(db + x, { force: true });
+      if (!cfg.keepHistory && db !== big) removeDb(db);
     }
   } finally {
     // A failed query must not leave Celeriac (or the background publisher) running.

@@ -306,5 +306,3 @@ export async function searchRates(
 /** The highest rate of full-length steps that passed, or 0. */
 export const bestSustained = (steps: IngestStep[]) => Math.max(0, ...steps.filter((s) => s.ok && !s.probe).map((s) => s.targetRate));
 
-/** The highest rate of these steps that passed (probes included), or 0. */
-export const bestPassed = (steps: IngestStep[]) => Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.targetRate));
